@@ -1,0 +1,158 @@
+//! What the user typed: the clap definitions, and nothing else.
+//!
+//! clap types stop at the command layer: `commands.rs` turns these into the
+//! stages' own option structs.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Track edits to published documents: snapshot publication pages into a
+/// git-backed store and read what changed as a paragraph-level redline.
+#[derive(Debug, Parser)]
+#[command(name = "redline", version, about, max_term_width = 100)]
+pub struct Cli {
+    /// The store to use (default: $REDLINE_STORE, else the nearest directory
+    /// upward holding redline.toml).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub store: Option<PathBuf>,
+
+    /// When to use colour (NO_COLOR is honoured by "auto").
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a store: a git repository with a redline.toml.
+    Init {
+        /// Where to create it (default: the current directory).
+        dir: Option<PathBuf>,
+    },
+    /// Print the document a capture normalizes to (no store needed).
+    Normalize {
+        /// A capture: text (.txt), Markdown (.md) or HTML file.
+        file: PathBuf,
+        #[arg(long, value_enum, default_value_t = DocFormat::Json)]
+        format: DocFormat,
+        #[command(flatten)]
+        profile: ProfileArg,
+    },
+    /// Record a capture as the next version of a source.
+    Snapshot {
+        /// The capture file.
+        file: PathBuf,
+        /// The source id (its folder in the store).
+        #[arg(long, value_name = "ID")]
+        source: String,
+        /// Capture time (RFC 3339 or YYYY-MM-DD; default: a date the file
+        /// name starts with, else now).
+        #[arg(long, value_name = "TIME")]
+        at: Option<String>,
+        #[command(flatten)]
+        profile: ProfileArg,
+    },
+    /// Record every capture in a folder, in file-name (date) order.
+    Import {
+        /// The folder of captures (files whose names start with YYYY-MM-DD
+        /// sort in time order).
+        dir: PathBuf,
+        /// The source id (default: the folder's name).
+        #[arg(long, value_name = "ID")]
+        source: Option<String>,
+        /// Create the store first if it does not exist.
+        #[arg(long)]
+        init: bool,
+        /// Print the redline of each version recorded.
+        #[arg(short = 'p', long)]
+        patch: bool,
+        #[command(flatten)]
+        profile: ProfileArg,
+        #[command(flatten)]
+        view: DiffViewArgs,
+    },
+    /// Show what changed: between two files, or two versions of a source.
+    ///
+    /// `redline diff OLD_FILE NEW_FILE` needs no store. `redline diff ID
+    /// [OLD_REV [NEW_REV]]` compares versions in the store (default: the
+    /// version before the latest against the latest). A revision is a commit
+    /// id prefix, ~N (N versions before the latest) or a date YYYY-MM-DD (the
+    /// version in effect that day). Exit status: 0 no differences, 1
+    /// differences, 2 trouble.
+    Diff {
+        /// OLD_FILE NEW_FILE, or ID [OLD_REV [NEW_REV]].
+        #[arg(required = true, num_args = 1..=3, value_name = "ARGS")]
+        args: Vec<String>,
+        #[command(flatten)]
+        profile: ProfileArg,
+        #[command(flatten)]
+        view: DiffViewArgs,
+    },
+    /// List versions with their change summaries, newest first.
+    Log {
+        /// Only this source.
+        source: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print one version of a source.
+    Show {
+        /// ID or ID@REV (default revision: the latest).
+        target: String,
+        #[arg(long, value_enum, default_value_t = DocFormat::Md)]
+        format: DocFormat,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DocFormat {
+    /// The Document as JSON.
+    Json,
+    /// Body blocks only, a blank line between blocks.
+    Text,
+    /// The stored Markdown form (document.md).
+    Md,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    /// A redline for people.
+    Term,
+    /// The DocDiff as JSON.
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct ProfileArg {
+    /// Site profile: a name ("inss", "generic") or a profile TOML file
+    /// (default: chosen by the page).
+    #[arg(long, value_name = "NAME|FILE")]
+    pub profile: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffViewArgs {
+    #[arg(long, value_enum, default_value_t = DiffFormat::Term)]
+    pub format: DiffFormat,
+    /// Unchanged blocks shown around each change.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub context: usize,
+    /// Show cosmetic-only changes (quotes, spacing) instead of counting them.
+    #[arg(long)]
+    pub show_cosmetic: bool,
+    /// Wrap at this many columns (default: the terminal's width; no wrapping
+    /// when piped; 0 turns wrapping off).
+    #[arg(long, value_name = "COLUMNS")]
+    pub width: Option<usize>,
+}

@@ -1,0 +1,591 @@
+//! Each command, wired from the stages: read, normalize, store, diff, render.
+//!
+//! This is where user intent (clap values, environment) becomes the stages'
+//! own options; nothing below this layer sees clap or the process
+//! environment.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, Utc};
+
+use super::args::{Cli, ColorChoice, Command, DiffFormat, DiffViewArgs, DocFormat, ProfileArg};
+use super::{Env, Output};
+use crate::diff::{DiffOptions, DocDiff, diff};
+use crate::document::{Document, markdown};
+use crate::error::Error;
+use crate::exit_codes;
+use crate::fetch::{self, Capture};
+use crate::normalize::{ProfileChoice, Profiles, normalize};
+use crate::render::{json::to_json, summary::summary_line, term};
+use crate::store::{self, PROFILES_DIR, Recorded, RevSpec, SourceId, Store, Version};
+
+pub(super) fn dispatch(
+    cli: Cli,
+    env: &Env,
+    out: &mut Output,
+    err: &mut dyn Write,
+) -> Result<i32, Error> {
+    let ctx = Ctx {
+        cli_store: cli.store.clone(),
+        color: cli.color,
+        env,
+    };
+    match cli.command {
+        Command::Init { dir } => {
+            let dir = dir.or(cli.store).unwrap_or_else(|| env.cwd.clone());
+            let dir = absolute(&env.cwd, &dir);
+            Store::init(&dir)?;
+            out.print(&format!("Created a redline store in {}\n", dir.display()))?;
+            Ok(exit_codes::SUCCESS)
+        }
+        Command::Normalize {
+            file,
+            format,
+            profile,
+        } => {
+            let profiles = ctx.profiles(ctx.try_store().as_ref())?;
+            let (profiles, choice) = profile_choice(profiles, &profile, &env.cwd)?;
+            let capture = fetch::from_file(&absolute(&env.cwd, &file), None)?;
+            let doc = normalize(&capture, &profiles, &choice)?;
+            out.print(&format_document(&doc, format))?;
+            Ok(exit_codes::SUCCESS)
+        }
+        Command::Snapshot {
+            file,
+            source,
+            at,
+            profile,
+        } => {
+            let store = ctx.store()?;
+            let id = SourceId::parse(&source)?;
+            let at = at.as_deref().map(parse_time).transpose()?;
+            let (profiles, choice) =
+                profile_choice(ctx.profiles(Some(&store))?, &profile, &env.cwd)?;
+            let capture = fetch::from_file(&absolute(&env.cwd, &file), at)?;
+            let outcome = record(&store, &id, &capture, &profiles, &choice)?;
+            out.print(&outcome.line(&id))?;
+            Ok(exit_codes::SUCCESS)
+        }
+        Command::Import {
+            dir,
+            source,
+            init,
+            patch,
+            profile,
+            view,
+        } => {
+            let dir = absolute(&env.cwd, &dir);
+            let store = match (init, ctx.locate()) {
+                (_, Ok(path)) => Store::open(&path)?,
+                (true, Err(_)) => {
+                    let target = ctx.cli_store.clone().or_else(|| env.store.clone()).ok_or_else(|| {
+                        Error::Usage("--init needs --store DIR (or REDLINE_STORE) to know where to create the store".into())
+                    })?;
+                    let target = absolute(&env.cwd, &target);
+                    let store = Store::init(&target)?;
+                    out.print(&format!(
+                        "Created a redline store in {}\n",
+                        target.display()
+                    ))?;
+                    store
+                }
+                (false, Err(e)) => return Err(e.into()),
+            };
+            let id = match source {
+                Some(s) => SourceId::parse(&s)?,
+                None => dir
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .and_then(SourceId::slugify)
+                    .ok_or_else(|| {
+                        Error::Usage(format!(
+                            "cannot make a source id from {}; pass --source ID",
+                            dir.display()
+                        ))
+                    })?,
+            };
+            let (profiles, choice) =
+                profile_choice(ctx.profiles(Some(&store))?, &profile, &env.cwd)?;
+            import(
+                &ctx,
+                &store,
+                &id,
+                &dir,
+                &profiles,
+                &choice,
+                patch.then_some(&view),
+                out,
+                err,
+            )
+        }
+        Command::Diff {
+            args,
+            profile,
+            view,
+        } => diff_command(&ctx, &args, &profile, &view, out),
+        Command::Log { source, json } => log(&ctx, source.as_deref(), json, out),
+        Command::Show { target, format } => {
+            let store = ctx.store()?;
+            let (id, spec) = match target.split_once('@') {
+                Some((id, rev)) => (id, Some(rev)),
+                None => (target.as_str(), None),
+            };
+            let id = SourceId::parse(id)?;
+            let spec = match spec {
+                Some(s) => RevSpec::parse(s).map_err(Error::Usage)?,
+                None => RevSpec::Back(0),
+            };
+            let version = store.resolve(&id, &spec)?;
+            let doc = store.document_at(&id, &version)?;
+            out.print(&format_document(&doc, format))?;
+            Ok(exit_codes::SUCCESS)
+        }
+    }
+}
+
+/// What every command may need from the user's choices and environment.
+struct Ctx<'a> {
+    cli_store: Option<PathBuf>,
+    color: ColorChoice,
+    env: &'a Env,
+}
+
+impl Ctx<'_> {
+    fn locate(&self) -> Result<PathBuf, store::StoreError> {
+        let explicit = self.cli_store.as_ref().map(|p| absolute(&self.env.cwd, p));
+        let from_env = self.env.store.as_ref().map(|p| absolute(&self.env.cwd, p));
+        store::locate(explicit.as_deref(), from_env.as_deref(), &self.env.cwd)
+    }
+
+    fn store(&self) -> Result<Store, Error> {
+        Ok(Store::open(&self.locate()?)?)
+    }
+
+    fn try_store(&self) -> Option<Store> {
+        self.locate().ok().and_then(|p| Store::open(&p).ok())
+    }
+
+    /// Built-in profiles plus the store's `profiles/*.toml`.
+    fn profiles(&self, store: Option<&Store>) -> Result<Profiles, Error> {
+        let mut profiles = Profiles::builtin();
+        let Some(store) = store else {
+            return Ok(profiles);
+        };
+        let dir = store.root().join(PROFILES_DIR);
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            return Ok(profiles);
+        };
+        let mut files: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+            .collect();
+        files.sort();
+        for file in files {
+            let text = read_to_string(&file)?;
+            profiles = profiles.with_user_profile(&file.display().to_string(), &text)?;
+        }
+        Ok(profiles)
+    }
+
+    fn color(&self) -> bool {
+        match self.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => self.env.stdout_is_terminal && !self.env.no_color,
+        }
+    }
+
+    fn term_options(&self, view: &DiffViewArgs) -> term::TermOptions {
+        let width = match view.width {
+            Some(0) => None,
+            Some(w) => Some(w),
+            None => self.env.terminal_width,
+        };
+        term::TermOptions {
+            width,
+            context: view.context,
+            show_cosmetic: view.show_cosmetic,
+            color: self.color(),
+        }
+    }
+}
+
+fn profile_choice(
+    profiles: Profiles,
+    arg: &ProfileArg,
+    cwd: &Path,
+) -> Result<(Profiles, ProfileChoice), Error> {
+    let Some(value) = &arg.profile else {
+        return Ok((profiles, ProfileChoice::Auto));
+    };
+    let path = absolute(cwd, Path::new(value));
+    if value.ends_with(".toml") || path.is_file() {
+        let text = read_to_string(&path)?;
+        let profiles = profiles.with_user_profile(&path.display().to_string(), &text)?;
+        let name = profiles
+            .sites()
+            .last()
+            .map(|p| p.name.clone())
+            .unwrap_or_default();
+        return Ok((profiles, ProfileChoice::Named(name)));
+    }
+    Ok((profiles, ProfileChoice::Named(value.clone())))
+}
+
+/// Result of recording one capture.
+enum Outcome {
+    New { version: Version, summary: String },
+    Unchanged(Version),
+}
+
+impl Outcome {
+    fn line(&self, id: &SourceId) -> String {
+        match self {
+            Outcome::New { version, summary } => format!(
+                "{id}: recorded {} {}: {summary}\n",
+                version.time.format("%Y-%m-%d"),
+                version.short_id()
+            ),
+            Outcome::Unchanged(v) => format!(
+                "{id}: unchanged since {} {} (no commit)\n",
+                v.time.format("%Y-%m-%d"),
+                v.short_id()
+            ),
+        }
+    }
+}
+
+/// Normalizes a capture and records it as the next version of `id`.
+fn record(
+    store: &Store,
+    id: &SourceId,
+    capture: &Capture,
+    profiles: &Profiles,
+    choice: &ProfileChoice,
+) -> Result<Outcome, Error> {
+    let in_source = |e: Error| Error::InSource {
+        source_id: id.to_string(),
+        error: Box::new(e),
+    };
+    let doc = normalize(capture, profiles, choice).map_err(|e| in_source(e.into()))?;
+    let current = store.current(id)?;
+    let summary = match &current {
+        Some((_, old)) => summary_line(&diff(old, &doc, &DiffOptions::default())),
+        None => format!(
+            "first version ({} blocks, {} related)",
+            doc.body.len(),
+            doc.related.len()
+        ),
+    };
+    let d = current
+        .as_ref()
+        .map(|(_, old)| diff(old, &doc, &DiffOptions::default()));
+    let stats = d
+        .as_ref()
+        .map(|d| serde_json::to_string(&d.stats).unwrap_or_default())
+        .unwrap_or_else(|| "{}".into());
+    let message = format!(
+        "{id}: {summary}\n\nRedline-Source: {id}\nRedline-Captured-At: {}\nRedline-Capture: {}\nRedline-Capture-Sha256: {}\nRedline-Stats: {stats}\n",
+        capture.captured_at.to_rfc3339(),
+        capture_name(capture),
+        capture.sha256,
+    );
+    Ok(match store.record(id, &doc, capture, &message)? {
+        Recorded::New(version) => Outcome::New { version, summary },
+        Recorded::Unchanged(version) => Outcome::Unchanged(version),
+    })
+}
+
+fn capture_name(capture: &Capture) -> String {
+    Path::new(&capture.source)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .map(str::to_string)
+        .unwrap_or_else(|| capture.source.clone())
+}
+
+/// Capture files in `dir`, sorted by name: regular files with a capture
+/// extension, not hidden, not a README.
+fn capture_files(dir: &Path) -> Result<Vec<PathBuf>, Error> {
+    let entries = std::fs::read_dir(dir).map_err(|source| Error::Io {
+        action: "read the folder",
+        path: dir.display().to_string(),
+        source,
+    })?;
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .map(|e| e.path())
+        .filter(|p| {
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            let ext = p
+                .extension()
+                .and_then(|e| e.to_str())
+                .unwrap_or("")
+                .to_ascii_lowercase();
+            !name.starts_with('.')
+                && !name.to_ascii_lowercase().starts_with("readme")
+                && matches!(
+                    ext.as_str(),
+                    "txt" | "text" | "html" | "htm" | "xhtml" | "md"
+                )
+        })
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn import(
+    ctx: &Ctx,
+    store: &Store,
+    id: &SourceId,
+    dir: &Path,
+    profiles: &Profiles,
+    choice: &ProfileChoice,
+    patch: Option<&DiffViewArgs>,
+    out: &mut Output,
+    err: &mut dyn Write,
+) -> Result<i32, Error> {
+    let files = capture_files(dir)?;
+    if files.is_empty() {
+        return Err(Error::Usage(format!(
+            "{} holds no captures (.txt, .html or .md files); nothing to import",
+            dir.display()
+        )));
+    }
+    let mut failed = 0;
+    for file in files {
+        let result = fetch::from_file(&file, None)
+            .map_err(Error::from)
+            .and_then(|capture| record(store, id, &capture, profiles, choice));
+        match result {
+            Ok(outcome) => {
+                out.print(&outcome.line(id))?;
+                if let (Some(view), Outcome::New { version, .. }) = (patch, &outcome) {
+                    let versions = store.versions(id)?;
+                    if let Some(previous) =
+                        versions.iter().skip_while(|v| v.id != version.id).nth(1)
+                    {
+                        let text = render_versions(ctx, store, id, previous, version, view)?.0;
+                        out.print(&text)?;
+                        out.print("\n")?;
+                    }
+                }
+            }
+            Err(e) => {
+                failed += 1;
+                let _ = writeln!(err, "redline: error: {}: {e}", file.display());
+            }
+        }
+    }
+    if failed > 0 {
+        let _ = writeln!(
+            err,
+            "redline: {failed} capture(s) could not be recorded; the others were"
+        );
+        return Ok(exit_codes::TROUBLE);
+    }
+    Ok(exit_codes::SUCCESS)
+}
+
+fn diff_command(
+    ctx: &Ctx,
+    args: &[String],
+    profile: &ProfileArg,
+    view: &DiffViewArgs,
+    out: &mut Output,
+) -> Result<i32, Error> {
+    let first = absolute(&ctx.env.cwd, Path::new(&args[0]));
+    if first.is_file() {
+        let [old, new] = args else {
+            return Err(Error::Usage(format!(
+                "{} is a file: give two files to compare (redline diff OLD_FILE NEW_FILE)",
+                args[0]
+            )));
+        };
+        let store = ctx.try_store();
+        let (profiles, choice) =
+            profile_choice(ctx.profiles(store.as_ref())?, profile, &ctx.env.cwd)?;
+        let read = |name: &str| -> Result<Document, Error> {
+            let capture = fetch::from_file(&absolute(&ctx.env.cwd, Path::new(name)), None)?;
+            Ok(normalize(&capture, &profiles, &choice)?)
+        };
+        let (old_doc, new_doc) = (read(old)?, read(new)?);
+        let d = diff(&old_doc, &new_doc, &DiffOptions::default());
+        let header = term::Header {
+            subject: title_of(&new_doc),
+            old_label: old.clone(),
+            new_label: new.clone(),
+        };
+        out.print(&render_diff(ctx, &d, &old_doc, &new_doc, &header, view))?;
+        return Ok(exit_code(&d));
+    }
+    let store = ctx.store()?;
+    let id = SourceId::parse(&args[0]).map_err(|e| {
+        Error::Usage(format!(
+            "{} is neither a file nor a source id ({e})",
+            args[0]
+        ))
+    })?;
+    let spec = |i: usize, default: usize| -> Result<RevSpec, Error> {
+        match args.get(i) {
+            Some(s) => RevSpec::parse(s).map_err(Error::Usage),
+            None => Ok(RevSpec::Back(default)),
+        }
+    };
+    let old = store.resolve(&id, &spec(1, 1)?)?;
+    let new = store.resolve(&id, &spec(2, 0)?)?;
+    let (text, d) = render_versions(ctx, &store, &id, &old, &new, view)?;
+    out.print(&text)?;
+    Ok(exit_code(&d))
+}
+
+fn render_versions(
+    ctx: &Ctx,
+    store: &Store,
+    id: &SourceId,
+    old: &Version,
+    new: &Version,
+    view: &DiffViewArgs,
+) -> Result<(String, DocDiff), Error> {
+    let old_doc = store.document_at(id, old)?;
+    let new_doc = store.document_at(id, new)?;
+    let d = diff(&old_doc, &new_doc, &DiffOptions::default());
+    let label = |v: &Version| format!("{id} {} {}", v.time.format("%Y-%m-%d"), v.short_id());
+    let header = term::Header {
+        subject: format!("{id}: {}", title_of(&new_doc)),
+        old_label: label(old),
+        new_label: label(new),
+    };
+    let text = render_diff(ctx, &d, &old_doc, &new_doc, &header, view);
+    Ok((text, d))
+}
+
+fn render_diff(
+    ctx: &Ctx,
+    d: &DocDiff,
+    old: &Document,
+    new: &Document,
+    header: &term::Header,
+    view: &DiffViewArgs,
+) -> String {
+    match view.format {
+        DiffFormat::Json => to_json(d),
+        DiffFormat::Term => term::render(d, old, new, header, &ctx.term_options(view)),
+    }
+}
+
+fn exit_code(d: &DocDiff) -> i32 {
+    if d.is_empty() {
+        exit_codes::SUCCESS
+    } else {
+        exit_codes::DIFFERENCES
+    }
+}
+
+fn title_of(doc: &Document) -> String {
+    doc.meta
+        .title
+        .clone()
+        .unwrap_or_else(|| "(untitled)".into())
+}
+
+fn log(ctx: &Ctx, source: Option<&str>, json: bool, out: &mut Output) -> Result<i32, Error> {
+    let store = ctx.store()?;
+    let ids = match source {
+        Some(s) => vec![SourceId::parse(s)?],
+        None => store.sources()?,
+    };
+    let mut rows: Vec<(SourceId, Version)> = Vec::new();
+    for id in ids {
+        let versions = store.versions(&id)?;
+        if versions.is_empty() && source.is_some() {
+            return Err(store.resolve(&id, &RevSpec::Back(0)).unwrap_err().into());
+        }
+        rows.extend(versions.into_iter().map(|v| (id.clone(), v)));
+    }
+    rows.sort_by(|a, b| b.1.time.cmp(&a.1.time).then_with(|| a.0.cmp(&b.0)));
+    if json {
+        let items: Vec<serde_json::Value> = rows
+            .iter()
+            .map(|(id, v)| {
+                serde_json::json!({
+                    "source": id.as_str(),
+                    "revision": v.id,
+                    "time": v.time.to_rfc3339(),
+                    "summary": v.summary.strip_prefix(&format!("{id}: ")).unwrap_or(&v.summary),
+                })
+            })
+            .collect();
+        out.print(&to_json(&items))?;
+    } else {
+        for (_, v) in &rows {
+            out.print(&format!(
+                "{} {}  {}\n",
+                v.short_id(),
+                v.time.format("%Y-%m-%d %H:%M"),
+                crate::render::sanitize(&v.summary)
+            ))?;
+        }
+    }
+    Ok(exit_codes::SUCCESS)
+}
+
+fn format_document(doc: &Document, format: DocFormat) -> String {
+    match format {
+        DocFormat::Json => to_json(doc),
+        DocFormat::Md => markdown::document_to_markdown(doc),
+        DocFormat::Text => {
+            let blocks: Vec<&str> = doc.body.iter().map(|b| b.text.as_str()).collect();
+            let mut text = blocks.join("\n\n");
+            text.push('\n');
+            text
+        }
+    }
+}
+
+/// Reads `--at`: RFC 3339, `YYYY-MM-DD HH:MM[:SS]` (UTC) or `YYYY-MM-DD`.
+fn parse_time(text: &str) -> Result<DateTime<FixedOffset>, Error> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Ok(t);
+    }
+    for format in [
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+    ] {
+        if let Ok(t) = NaiveDateTime::parse_from_str(text, format) {
+            return Ok(t.and_utc().fixed_offset());
+        }
+    }
+    if let Ok(d) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        return Ok(d
+            .and_hms_opt(0, 0, 0)
+            .unwrap_or_default()
+            .and_utc()
+            .fixed_offset());
+    }
+    let _ = Utc::now();
+    Err(Error::Usage(format!(
+        "--at {text:?} is not a time: use RFC 3339 (2025-06-03T08:00:00+02:00), \"YYYY-MM-DD HH:MM\" (UTC) or YYYY-MM-DD"
+    )))
+}
+
+fn read_to_string(path: &Path) -> Result<String, Error> {
+    std::fs::read_to_string(path).map_err(|source| Error::Io {
+        action: "read",
+        path: path.display().to_string(),
+        source,
+    })
+}
+
+fn absolute(cwd: &Path, path: &Path) -> PathBuf {
+    if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        cwd.join(path)
+    }
+}

@@ -1,0 +1,135 @@
+//! The command layer: parses the command line, runs the stages, maps the
+//! result to an exit code.
+//!
+//! [`run_with`] is the whole program given its arguments, environment and
+//! output streams, so tests drive redline in-process exactly as a user does.
+//! `main.rs` only calls [`run`].
+
+mod args;
+mod commands;
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use clap::Parser;
+
+use crate::error::Error;
+use crate::exit_codes;
+pub use args::Cli;
+
+/// What the program knows of the world it runs in.
+#[derive(Debug, Clone)]
+pub struct Env {
+    pub cwd: PathBuf,
+    /// `REDLINE_STORE`.
+    pub store: Option<PathBuf>,
+    /// `NO_COLOR` is set to a non-empty value.
+    pub no_color: bool,
+    /// Standard output is a terminal.
+    pub stdout_is_terminal: bool,
+    /// The terminal's width, when there is one.
+    pub terminal_width: Option<usize>,
+}
+
+impl Env {
+    /// The real process environment.
+    pub fn from_process() -> Env {
+        let stdout_is_terminal = std::io::stdout().is_terminal();
+        Env {
+            cwd: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
+            store: std::env::var_os("REDLINE_STORE")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from),
+            no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
+            stdout_is_terminal,
+            terminal_width: stdout_is_terminal.then(textwrap::termwidth),
+        }
+    }
+}
+
+/// Runs redline as a process: real arguments, environment and streams.
+pub fn run() -> i32 {
+    let stdout = std::io::stdout();
+    let stderr = std::io::stderr();
+    run_with(
+        std::env::args_os(),
+        &Env::from_process(),
+        &mut stdout.lock(),
+        &mut stderr.lock(),
+    )
+}
+
+/// Runs redline with the given arguments (the first is the program name),
+/// environment and output streams; returns the exit code.
+pub fn run_with<I, T>(args: I, env: &Env, out: &mut dyn Write, err: &mut dyn Write) -> i32
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() {
+                exit_codes::TROUBLE
+            } else {
+                exit_codes::SUCCESS
+            };
+            let text = if env.stdout_is_terminal {
+                e.render().ansi().to_string()
+            } else {
+                e.render().to_string()
+            };
+            let stream: &mut dyn Write = if e.use_stderr() { err } else { out };
+            let _ = stream.write_all(text.as_bytes());
+            return code;
+        }
+    };
+    let mut out = Output::new(out);
+    let result = commands::dispatch(cli, env, &mut out, err);
+    match result {
+        Ok(code) => code,
+        Err(_) if out.broken_pipe => exit_codes::SUCCESS,
+        Err(e) => {
+            let _ = writeln!(err, "redline: error: {e}");
+            let mut source = std::error::Error::source(&e);
+            while let Some(cause) = source {
+                let _ = writeln!(err, "  caused by: {cause}");
+                source = cause.source();
+            }
+            exit_codes::TROUBLE
+        }
+    }
+}
+
+/// Standard output that remembers a closed pipe (`redline log | head`), so
+/// the program can stop quietly instead of reporting an error.
+pub(crate) struct Output<'a> {
+    inner: &'a mut dyn Write,
+    pub(crate) broken_pipe: bool,
+}
+
+impl<'a> Output<'a> {
+    fn new(inner: &'a mut dyn Write) -> Output<'a> {
+        Output {
+            inner,
+            broken_pipe: false,
+        }
+    }
+
+    /// Writes `text`; a write error ends the command.
+    pub(crate) fn print(&mut self, text: &str) -> Result<(), Error> {
+        self.inner
+            .write_all(text.as_bytes())
+            .and_then(|()| self.inner.flush())
+            .map_err(|source| {
+                if source.kind() == std::io::ErrorKind::BrokenPipe {
+                    self.broken_pipe = true;
+                }
+                Error::Io {
+                    action: "write",
+                    path: "standard output".into(),
+                    source,
+                }
+            })
+    }
+}

@@ -1,0 +1,255 @@
+//! The `DocDiff`: everything that changed between two documents, as data.
+//!
+//! This is the value the diff engine hands to `render` and the shape of
+//! `redline diff --format json`. It is versioned ([`DIFF_SCHEMA`]) because
+//! other programs read it: add fields freely, but change or remove one only
+//! with a schema bump.
+
+use serde::{Deserialize, Serialize};
+
+use crate::document::{BlockKind, RelatedItem};
+
+/// Version of the `DocDiff` JSON shape.
+pub const DIFF_SCHEMA: u32 = 1;
+
+/// Changes between an old and a new [`Document`](crate::document::Document).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DocDiff {
+    pub schema: u32,
+    /// Metadata fields that differ, in the order of [`MetaField`].
+    pub meta: Vec<MetaChange>,
+    /// Body operations in reading order of the new document; deleted blocks
+    /// appear where they stood relative to their neighbours.
+    pub body: Vec<BlockOp>,
+    /// Operations on the related-publications list, in new-list order with
+    /// removals where they stood.
+    pub related: Vec<RelatedOp>,
+    pub stats: Stats,
+}
+
+impl DocDiff {
+    /// True when nothing differs, not even cosmetically.
+    pub fn is_empty(&self) -> bool {
+        self.meta.is_empty()
+            && self.related.is_empty()
+            && self.body.iter().all(|op| op.op == OpKind::Equal)
+    }
+}
+
+/// Which metadata field changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MetaField {
+    Title,
+    Series,
+    Published,
+    Authors,
+    Topics,
+    CanonicalUrl,
+    Language,
+}
+
+impl MetaField {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MetaField::Title => "title",
+            MetaField::Series => "series",
+            MetaField::Published => "published",
+            MetaField::Authors => "authors",
+            MetaField::Topics => "topics",
+            MetaField::CanonicalUrl => "canonical_url",
+            MetaField::Language => "language",
+        }
+    }
+}
+
+/// A metadata value: one string (title, date as `YYYY-MM-DD`) or a list
+/// (authors, topics).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum MetaValue {
+    Text(String),
+    List(Vec<String>),
+}
+
+/// One metadata field's change.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MetaChange {
+    pub field: MetaField,
+    pub old: Option<MetaValue>,
+    pub new: Option<MetaValue>,
+    /// For list fields: entries only in the new list.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub added: Vec<String>,
+    /// For list fields: entries only in the old list.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub removed: Vec<String>,
+    /// Word-level changes for text fields (title, series).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub words: Vec<WordOp>,
+}
+
+/// What happened to a block, or a group of blocks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OpKind {
+    /// Same text (a cosmetic-only difference is `Modified` with `cosmetic`).
+    Equal,
+    /// Same block, edited in place (or only cosmetically).
+    Modified,
+    Inserted,
+    Deleted,
+    /// The block now stands elsewhere (another position or section), possibly
+    /// with edits (then `words` is not empty).
+    Moved,
+    /// One old block became several adjacent new blocks.
+    Split,
+    /// Several adjacent old blocks became one new block.
+    Merged,
+}
+
+impl OpKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OpKind::Equal => "equal",
+            OpKind::Modified => "modified",
+            OpKind::Inserted => "inserted",
+            OpKind::Deleted => "deleted",
+            OpKind::Moved => "moved",
+            OpKind::Split => "split",
+            OpKind::Merged => "merged",
+        }
+    }
+}
+
+/// One body operation.
+///
+/// `old` and `new` are block indexes into the old and new `body`. For every op
+/// but `equal`, `old_text` and `new_text` hold the text (several blocks joined
+/// by a blank line, `"\n\n"`; `null` on the side that has no block).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BlockOp {
+    pub op: OpKind,
+    pub kind: BlockKind,
+    pub old: Vec<usize>,
+    pub new: Vec<usize>,
+    /// Section heading the block stands under: in the new document, or in
+    /// the old one for deletions.
+    pub section: Option<String>,
+    /// For moves: the section the block came from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub old_section: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub old_text: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub new_text: Option<String>,
+    /// Word-level changes for edited blocks (modified, moved with edits,
+    /// split and merged when the words changed too); empty otherwise.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub words: Vec<WordOp>,
+    /// True when the texts differ only in typography or spacing (quotes,
+    /// dashes, doubled or non-breaking spaces, Unicode forms).
+    #[serde(default)]
+    pub cosmetic: bool,
+}
+
+/// Word-level operation inside an edited block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WordTag {
+    Equal,
+    Insert,
+    Delete,
+}
+
+/// A run of text that is equal, inserted or deleted. Concatenating the
+/// `equal` and `delete` runs gives the old text; `equal` and `insert` the new.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct WordOp {
+    pub op: WordTag,
+    pub text: String,
+}
+
+/// What happened to a related-list item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RelatedOpKind {
+    Added,
+    Removed,
+    /// Its position relative to the other items changed (it may also have
+    /// changed fields, listed in `changes`).
+    Moved,
+    /// Same position, some fields changed.
+    Changed,
+}
+
+impl RelatedOpKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RelatedOpKind::Added => "added",
+            RelatedOpKind::Removed => "removed",
+            RelatedOpKind::Moved => "moved",
+            RelatedOpKind::Changed => "changed",
+        }
+    }
+}
+
+/// One related-list operation. Items are matched by URL, else by their
+/// normalized title.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RelatedOp {
+    pub op: RelatedOpKind,
+    /// The item's title (the new one when it changed).
+    pub title: String,
+    pub old_index: Option<usize>,
+    pub new_index: Option<usize>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<FieldChange>,
+    /// The item as it was (for removed, moved, changed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub old: Option<RelatedItem>,
+    /// The item as it is (for added, moved, changed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub new: Option<RelatedItem>,
+}
+
+/// A changed field of a related item (`title`, `summary`, `date`, `url`,
+/// `credit`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldChange {
+    pub field: String,
+    pub old: Option<String>,
+    pub new: Option<String>,
+}
+
+/// Counts, for summaries and exit codes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stats {
+    pub body: BodyStats,
+    /// Number of metadata fields that changed.
+    pub meta: usize,
+    pub related: RelatedStats,
+}
+
+/// Body operation counts. A cosmetic-only change counts in `cosmetic`, not in
+/// `modified`; `equal` counts unchanged blocks.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BodyStats {
+    pub equal: usize,
+    pub modified: usize,
+    pub cosmetic: usize,
+    pub inserted: usize,
+    pub deleted: usize,
+    pub moved: usize,
+    pub split: usize,
+    pub merged: usize,
+}
+
+/// Related-list operation counts.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RelatedStats {
+    pub added: usize,
+    pub removed: usize,
+    pub moved: usize,
+    pub changed: usize,
+}

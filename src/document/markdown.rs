@@ -1,0 +1,432 @@
+//! The stored text form of a document: `document.md` and `related.md`.
+//!
+//! A store keeps each version as Markdown so anyone can read its history with
+//! `git log -p`. `document.md` is YAML front matter (one `key: value` line per
+//! metadata field, values written as JSON scalars or arrays, which YAML reads
+//! too) followed by the body, one blank line between blocks: `#` headings,
+//! `- ` list items, `> ` quotes, paragraphs as they are. `related.md` holds the
+//! related list, one `## title` section per item. Both forms read back to the
+//! same `Document` they were written from ([`parse_document`],
+//! [`parse_related`]); the reader is lenient so any Markdown file can be read
+//! as a document (blocks split at blank lines, list items and table rows are
+//! blocks of their own).
+
+use chrono::NaiveDate;
+
+use super::{Block, BlockKind, Document, Meta, RelatedItem, assign_sections, collapse_whitespace};
+
+/// Writes the `document.md` form: front matter, then the body.
+pub fn document_to_markdown(doc: &Document) -> String {
+    let mut out = String::from("---\n");
+    let meta = &doc.meta;
+    front_scalar(&mut out, "title", meta.title.as_deref());
+    front_scalar(&mut out, "series", meta.series.as_deref());
+    let published = meta.published.map(|d| d.format("%Y-%m-%d").to_string());
+    out.push_str("published: ");
+    out.push_str(published.as_deref().unwrap_or("null"));
+    out.push('\n');
+    front_list(&mut out, "authors", &meta.authors);
+    front_list(&mut out, "topics", &meta.topics);
+    if meta.canonical_url.is_some() {
+        front_scalar(&mut out, "canonical_url", meta.canonical_url.as_deref());
+    }
+    if meta.language.is_some() {
+        front_scalar(&mut out, "language", meta.language.as_deref());
+    }
+    out.push_str("---\n");
+    out.push_str(&body_to_markdown(&doc.body));
+    out
+}
+
+/// Writes body blocks as Markdown, one blank line between blocks.
+pub fn body_to_markdown(body: &[Block]) -> String {
+    let mut out = String::new();
+    for block in body {
+        out.push('\n');
+        match block.kind {
+            BlockKind::Heading => {
+                let level = block.level.unwrap_or(2).clamp(1, 6) as usize;
+                out.push_str(&"#".repeat(level));
+                out.push(' ');
+                out.push_str(&block.text);
+            }
+            BlockKind::ListItem => {
+                out.push_str("- ");
+                out.push_str(&block.text);
+            }
+            BlockKind::Quote => {
+                out.push_str("> ");
+                out.push_str(&block.text);
+            }
+            BlockKind::Paragraph => out.push_str(&escape_paragraph(&block.text)),
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// Writes the `related.md` form.
+pub fn related_to_markdown(related: &[RelatedItem]) -> String {
+    let mut out = String::from("# Related publications\n");
+    for item in related {
+        out.push_str("\n## ");
+        out.push_str(&item.title);
+        out.push('\n');
+        let mut fields = Vec::new();
+        if let Some(date) = item.date {
+            fields.push(format!("- date: {}", date.format("%Y-%m-%d")));
+        }
+        if let Some(credit) = &item.credit {
+            fields.push(format!("- credit: {credit}"));
+        }
+        if let Some(url) = &item.url {
+            fields.push(format!("- url: {url}"));
+        }
+        if !fields.is_empty() {
+            out.push('\n');
+            out.push_str(&fields.join("\n"));
+            out.push('\n');
+        }
+        if let Some(summary) = &item.summary {
+            out.push('\n');
+            out.push_str(&escape_paragraph(summary));
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// Reads a Markdown document: optional front matter, then blocks.
+///
+/// Never fails: what is not recognised is read as paragraphs, and unknown
+/// front-matter keys are ignored.
+pub fn parse_document(text: &str) -> Document {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let (front, body) = split_front_matter(text);
+    let mut doc = Document::default();
+    if let Some(front) = front {
+        doc.meta = parse_front_matter(front);
+    }
+    doc.body = parse_blocks(body);
+    assign_sections(&mut doc.body);
+    doc
+}
+
+/// Reads the `related.md` form back into items.
+pub fn parse_related(text: &str) -> Vec<RelatedItem> {
+    let mut items: Vec<RelatedItem> = Vec::new();
+    for chunk in chunks(text) {
+        let first = chunk[0];
+        if let Some(title) = first.strip_prefix("## ") {
+            items.push(RelatedItem {
+                title: collapse_whitespace(title),
+                ..RelatedItem::default()
+            });
+            continue;
+        }
+        let Some(item) = items.last_mut() else {
+            continue; // the "# Related publications" heading
+        };
+        if chunk.iter().all(|l| field_line(l).is_some()) {
+            for line in &chunk {
+                if let Some((key, value)) = field_line(line) {
+                    match key {
+                        "date" => item.date = parse_iso_date(value),
+                        "credit" => item.credit = Some(value.to_string()),
+                        _ => item.url = Some(value.to_string()),
+                    }
+                }
+            }
+        } else {
+            let joined = collapse_whitespace(&chunk.join(" "));
+            item.summary = Some(unescape_paragraph(&joined));
+        }
+    }
+    items
+}
+
+fn field_line(line: &str) -> Option<(&str, &str)> {
+    let rest = line.strip_prefix("- ")?;
+    let (key, value) = rest.split_once(": ")?;
+    matches!(key, "date" | "credit" | "url").then_some((key, value.trim()))
+}
+
+fn front_scalar(out: &mut String, key: &str, value: Option<&str>) {
+    out.push_str(key);
+    out.push_str(": ");
+    match value {
+        Some(v) => out.push_str(&serde_json::to_string(v).unwrap_or_default()),
+        None => out.push_str("null"),
+    }
+    out.push('\n');
+}
+
+fn front_list(out: &mut String, key: &str, values: &[String]) {
+    out.push_str(key);
+    out.push_str(": ");
+    out.push_str(&serde_json::to_string(values).unwrap_or_default());
+    out.push('\n');
+}
+
+fn split_front_matter(text: &str) -> (Option<&str>, &str) {
+    let Some(rest) = text
+        .strip_prefix("---\n")
+        .or_else(|| text.strip_prefix("---\r\n"))
+    else {
+        return (None, text);
+    };
+    let mut offset = 0;
+    for line in rest.split_inclusive('\n') {
+        if line.trim_end() == "---" {
+            return (Some(&rest[..offset]), &rest[offset + line.len()..]);
+        }
+        offset += line.len();
+    }
+    (None, text)
+}
+
+fn parse_front_matter(front: &str) -> Meta {
+    let mut meta = Meta::default();
+    for line in front.lines() {
+        let Some((key, raw)) = line.split_once(':') else {
+            continue;
+        };
+        let raw = raw.trim();
+        let value: serde_json::Value =
+            serde_json::from_str(raw).unwrap_or_else(|_| serde_json::Value::String(unquote(raw)));
+        let text = match &value {
+            serde_json::Value::String(s) => Some(s.clone()),
+            serde_json::Value::Null => None,
+            other => Some(other.to_string()),
+        };
+        let list = || match &value {
+            serde_json::Value::Array(items) => items
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect(),
+            serde_json::Value::String(s) if !s.is_empty() => vec![s.clone()],
+            _ => Vec::new(),
+        };
+        match key.trim() {
+            "title" => meta.title = text,
+            "series" => meta.series = text,
+            "published" | "date" => meta.published = text.as_deref().and_then(parse_iso_date),
+            "authors" | "author" => meta.authors = list(),
+            "topics" | "tags" | "keywords" => meta.topics = list(),
+            "canonical_url" | "url" => meta.canonical_url = text,
+            "language" | "lang" => meta.language = text,
+            _ => {}
+        }
+    }
+    meta
+}
+
+fn unquote(raw: &str) -> String {
+    let t = raw.trim();
+    for q in ['"', '\''] {
+        if t.len() >= 2 && t.starts_with(q) && t.ends_with(q) {
+            return t[1..t.len() - 1].to_string();
+        }
+    }
+    t.to_string()
+}
+
+fn parse_iso_date(text: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(text.get(..10).unwrap_or(text), "%Y-%m-%d").ok()
+}
+
+/// Groups lines into chunks separated by blank lines.
+fn chunks(text: &str) -> Vec<Vec<&str>> {
+    let mut out: Vec<Vec<&str>> = Vec::new();
+    let mut current = Vec::new();
+    for line in text.lines() {
+        if line.trim().is_empty() {
+            if !current.is_empty() {
+                out.push(std::mem::take(&mut current));
+            }
+        } else {
+            current.push(line);
+        }
+    }
+    if !current.is_empty() {
+        out.push(current);
+    }
+    out
+}
+
+fn parse_blocks(text: &str) -> Vec<Block> {
+    let mut body = Vec::new();
+    for chunk in chunks(text) {
+        let mut paragraph: Vec<&str> = Vec::new();
+        let mut in_quote = false;
+        let flush = |paragraph: &mut Vec<&str>, body: &mut Vec<Block>| {
+            if !paragraph.is_empty() {
+                let text = collapse_whitespace(&paragraph.join(" "));
+                body.push(Block::paragraph(unescape_paragraph(&text)));
+                paragraph.clear();
+            }
+        };
+        for line in chunk {
+            let trimmed = line.trim_start();
+            let was_quote = std::mem::replace(&mut in_quote, false);
+            if let Some(block) = line_block(trimmed) {
+                flush(&mut paragraph, &mut body);
+                body.push(block);
+            } else if trimmed.starts_with('>') && paragraph.is_empty() {
+                let continuing = was_quote;
+                let text = collapse_whitespace(trimmed.trim_start_matches('>'));
+                match body.last_mut() {
+                    Some(last) if last.kind == BlockKind::Quote && continuing => {
+                        last.text = collapse_whitespace(&format!("{} {}", last.text, text));
+                    }
+                    _ => body.push(Block::with_kind(BlockKind::Quote, text)),
+                }
+                in_quote = true;
+                continue;
+            } else if !paragraph.is_empty() || !continues_list(&body, line) {
+                paragraph.push(line);
+            } else if let Some(last) = body.last_mut() {
+                // A wrapped list item: indented continuation line.
+                last.text = collapse_whitespace(&format!("{} {}", last.text, line));
+            }
+        }
+        flush(&mut paragraph, &mut body);
+    }
+    body.retain(|b| !b.text.is_empty());
+    body
+}
+
+fn continues_list(body: &[Block], line: &str) -> bool {
+    line.starts_with("  ") && body.last().is_some_and(|b| b.kind == BlockKind::ListItem)
+}
+
+/// A line that is a block on its own: heading, list item or table row.
+fn line_block(line: &str) -> Option<Block> {
+    let hashes = line.chars().take_while(|&c| c == '#').count();
+    if (1..=6).contains(&hashes) {
+        let rest = &line[hashes..];
+        if rest.is_empty() || rest.starts_with(' ') {
+            let text = collapse_whitespace(rest.trim_end_matches('#'));
+            return (!text.is_empty()).then(|| Block::heading(text, hashes as u8));
+        }
+    }
+    for marker in ["- ", "* ", "+ "] {
+        if let Some(rest) = line.strip_prefix(marker) {
+            return Some(Block::with_kind(
+                BlockKind::ListItem,
+                collapse_whitespace(rest),
+            ));
+        }
+    }
+    let digits = line.chars().take_while(char::is_ascii_digit).count();
+    if digits > 0 && digits < 10 {
+        let rest = &line[digits..];
+        if rest.starts_with(". ") || rest.starts_with(") ") {
+            return Some(Block::with_kind(
+                BlockKind::ListItem,
+                collapse_whitespace(line),
+            ));
+        }
+    }
+    if line.starts_with('|') && line.trim_end().ends_with('|') {
+        let is_rule = line.chars().all(|c| matches!(c, '|' | '-' | ':' | ' '));
+        if !is_rule {
+            return Some(Block::paragraph(collapse_whitespace(line)));
+        }
+        return Some(Block::paragraph(String::new()));
+    }
+    None
+}
+
+/// Escapes a paragraph whose first characters would read as Markdown syntax.
+fn escape_paragraph(text: &str) -> String {
+    let needs = text.starts_with(['#', '>', '-', '*', '+', '|', '\\'])
+        || text.chars().next().is_some_and(|c| c.is_ascii_digit()) && line_block(text).is_some();
+    if needs {
+        format!("\\{text}")
+    } else {
+        text.to_string()
+    }
+}
+
+fn unescape_paragraph(text: &str) -> String {
+    text.strip_prefix('\\').unwrap_or(text).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Document {
+        let mut body = vec![
+            Block::paragraph("Lead sentence."),
+            Block::heading("The Facts", 2),
+            Block::paragraph("# not a heading, 100\u{a0}km"),
+            Block::with_kind(BlockKind::ListItem, "an item"),
+            Block::with_kind(BlockKind::Quote, "a quote"),
+            Block::paragraph("- not an item"),
+            Block::paragraph("1. not numbered"),
+            Block::paragraph("\\ starts with a backslash"),
+        ];
+        assign_sections(&mut body);
+        Document {
+            meta: Meta {
+                title: Some("A \"quoted\" title: with colon".into()),
+                series: Some("Policy Paper".into()),
+                published: NaiveDate::from_ymd_opt(2023, 9, 27),
+                authors: vec!["A. Author".into()],
+                topics: vec!["Israel-United States Relations".into()],
+                canonical_url: Some("https://example.org/p".into()),
+                language: None,
+            },
+            body,
+            related: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn document_round_trips() {
+        let doc = sample();
+        let md = document_to_markdown(&doc);
+        assert!(md.starts_with("---\ntitle: \"A \\\"quoted\\\" title: with colon\"\n"));
+        assert_eq!(parse_document(&md), doc);
+    }
+
+    #[test]
+    fn related_round_trips() {
+        let items = vec![
+            RelatedItem {
+                title: "One".into(),
+                summary: Some("- a summary that looks like a list".into()),
+                date: NaiveDate::from_ymd_opt(2025, 5, 19),
+                url: None,
+                credit: Some("REUTERS/Brian Snyder".into()),
+            },
+            RelatedItem {
+                title: "Two".into(),
+                ..RelatedItem::default()
+            },
+        ];
+        assert_eq!(parse_related(&related_to_markdown(&items)), items);
+    }
+
+    #[test]
+    fn plain_markdown_reads_as_blocks() {
+        let doc = parse_document(
+            "# Terms\n\nFirst line\nwraps here.\n\n- one\n- two\n\n| a | b |\n|---|---|\n| 1 | 2 |\n",
+        );
+        let texts: Vec<_> = doc.body.iter().map(|b| (b.kind, b.text.as_str())).collect();
+        assert_eq!(
+            texts,
+            [
+                (BlockKind::Heading, "Terms"),
+                (BlockKind::Paragraph, "First line wraps here."),
+                (BlockKind::ListItem, "one"),
+                (BlockKind::ListItem, "two"),
+                (BlockKind::Paragraph, "| a | b |"),
+                (BlockKind::Paragraph, "| 1 | 2 |"),
+            ]
+        );
+        assert_eq!(doc.body[1].section.as_deref(), Some("Terms"));
+    }
+}

@@ -1,0 +1,231 @@
+//! The `Document`: a publication reduced to what its editor controls.
+//!
+//! Every stage downstream of `normalize` sees only this value: the metadata
+//! (title, series, publication date, authors, topics, canonical URL,
+//! language), the body as an ordered list of [`Block`]s that each know their
+//! section heading, and the page's "related publications" list. It is plain
+//! data, serializable with serde and deterministic, so two captures of an
+//! unchanged page give byte-identical documents. Its stored text form lives in
+//! [`markdown`].
+
+pub mod markdown;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+/// Version of the `Document` JSON shape; bump it when a field changes meaning.
+pub const DOCUMENT_SCHEMA: u32 = 1;
+
+/// A publication as redline understands it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Document {
+    /// Version of this shape ([`DOCUMENT_SCHEMA`]).
+    pub schema: u32,
+    /// Title, date, authors and the other fields the page declares.
+    #[serde(flatten)]
+    pub meta: Meta,
+    /// The body, in reading order.
+    pub body: Vec<Block>,
+    /// The page's "related publications" list, in page order.
+    pub related: Vec<RelatedItem>,
+}
+
+impl Default for Document {
+    fn default() -> Self {
+        Document {
+            schema: DOCUMENT_SCHEMA,
+            meta: Meta::default(),
+            body: Vec::new(),
+            related: Vec::new(),
+        }
+    }
+}
+
+/// What a page says about the publication, as opposed to its text.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Meta {
+    pub title: Option<String>,
+    /// Series or kind, such as "Policy Paper".
+    pub series: Option<String>,
+    /// Publication date as the page states it (ISO `YYYY-MM-DD` in JSON).
+    pub published: Option<NaiveDate>,
+    pub authors: Vec<String>,
+    pub topics: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub canonical_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+}
+
+/// What a block is; decides how it is stored and rendered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BlockKind {
+    Heading,
+    Paragraph,
+    ListItem,
+    Quote,
+}
+
+impl BlockKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BlockKind::Heading => "heading",
+            BlockKind::Paragraph => "paragraph",
+            BlockKind::ListItem => "list_item",
+            BlockKind::Quote => "quote",
+        }
+    }
+}
+
+/// One unit of the body: a heading, a paragraph, a list item or a quote.
+///
+/// `text` is what a reader sees, with whitespace collapsed to single spaces
+/// and no line breaks. `section` is the text of the heading the block sits
+/// under (a heading's section is itself); blocks before the first heading have
+/// none.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Block {
+    pub kind: BlockKind,
+    pub text: String,
+    pub section: Option<String>,
+    /// Heading level, 1 to 6; only headings have one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level: Option<u8>,
+}
+
+impl Block {
+    pub fn paragraph(text: impl Into<String>) -> Block {
+        Block {
+            kind: BlockKind::Paragraph,
+            text: text.into(),
+            section: None,
+            level: None,
+        }
+    }
+
+    pub fn heading(text: impl Into<String>, level: u8) -> Block {
+        Block {
+            kind: BlockKind::Heading,
+            text: text.into(),
+            section: None,
+            level: Some(level.clamp(1, 6)),
+        }
+    }
+
+    pub fn with_kind(kind: BlockKind, text: impl Into<String>) -> Block {
+        match kind {
+            BlockKind::Heading => Block::heading(text, 2),
+            _ => Block {
+                kind,
+                text: text.into(),
+                section: None,
+                level: None,
+            },
+        }
+    }
+}
+
+/// One entry of a page's "related publications" list.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct RelatedItem {
+    pub title: String,
+    pub summary: Option<String>,
+    pub date: Option<NaiveDate>,
+    pub url: Option<String>,
+    /// Image credit shown with the item ("REUTERS/Brian Snyder").
+    pub credit: Option<String>,
+}
+
+/// Sets every block's `section` from the headings before it.
+///
+/// Normalizers and parsers build the body in order and call this once, so the
+/// section of a block is always consistent with the headings around it.
+pub fn assign_sections(body: &mut [Block]) {
+    let mut current: Option<String> = None;
+    for block in body.iter_mut() {
+        if block.kind == BlockKind::Heading {
+            current = Some(block.text.clone());
+        }
+        block.section = current.clone();
+    }
+}
+
+/// Collapses whitespace the way every stored block text has it.
+///
+/// A run of whitespace that contains a breaking space (space, tab, line break)
+/// becomes one space; a lone non-breaking space (U+00A0, U+2007, U+202F) is
+/// kept, since publishers put it there on purpose ("10\u{a0}km"); the ends are
+/// trimmed.
+pub fn collapse_whitespace(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut run = String::new();
+    for ch in text.chars() {
+        if ch.is_whitespace() {
+            run.push(ch);
+            continue;
+        }
+        if !run.is_empty() {
+            if !out.is_empty() {
+                if run.chars().count() == 1 && is_non_breaking(run.chars().next().unwrap_or(' ')) {
+                    out.push_str(&run);
+                } else {
+                    out.push(' ');
+                }
+            }
+            run.clear();
+        }
+        out.push(ch);
+    }
+    out
+}
+
+fn is_non_breaking(ch: char) -> bool {
+    matches!(ch, '\u{a0}' | '\u{2007}' | '\u{202f}')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sections_follow_headings() {
+        let mut body = vec![
+            Block::paragraph("lead"),
+            Block::heading("One", 2),
+            Block::paragraph("a"),
+            Block::heading("Two", 2),
+            Block::paragraph("b"),
+        ];
+        assign_sections(&mut body);
+        let sections: Vec<_> = body.iter().map(|b| b.section.as_deref()).collect();
+        assert_eq!(
+            sections,
+            [None, Some("One"), Some("One"), Some("Two"), Some("Two")]
+        );
+    }
+
+    #[test]
+    fn json_has_flat_meta_fields_and_iso_date() {
+        let doc = Document {
+            meta: Meta {
+                title: Some("T".into()),
+                published: NaiveDate::from_ymd_opt(2023, 9, 27),
+                ..Meta::default()
+            },
+            ..Document::default()
+        };
+        let json = serde_json::to_value(&doc).unwrap();
+        assert_eq!(json["title"], "T");
+        assert_eq!(json["published"], "2023-09-27");
+        assert_eq!(json["schema"], DOCUMENT_SCHEMA);
+        let back: Document = serde_json::from_value(json).unwrap();
+        assert_eq!(back, doc);
+    }
+
+    #[test]
+    fn whitespace_collapses_including_nbsp() {
+        assert_eq!(collapse_whitespace("  a\u{a0}\u{a0}b \n c \u{a0}"), "a b c");
+        assert_eq!(collapse_whitespace("10\u{a0}km"), "10\u{a0}km");
+    }
+}

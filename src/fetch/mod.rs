@@ -1,0 +1,231 @@
+//! Getting captures: the raw bytes of a page and what we know about them.
+//!
+//! A [`Capture`] is what every other stage starts from: the page exactly as it
+//! was fetched or saved, with its provenance (where it came from, when, its
+//! SHA-256). A local file is a capture too; fetching over HTTP builds the same
+//! value. Nothing here interprets the page: that is `normalize`'s job.
+
+use std::path::Path;
+
+use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone, Utc};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use thiserror::Error;
+
+/// What kind of page a capture holds; decides how it is normalized.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaptureKind {
+    /// HTML as served by the site.
+    Html,
+    /// A page rendered to text by a browser or crawler.
+    Text,
+    /// A Markdown document (such as redline's own `document.md`).
+    Markdown,
+}
+
+impl CaptureKind {
+    /// File extension of the raw capture in the store.
+    pub fn extension(self) -> &'static str {
+        match self {
+            CaptureKind::Html => "html",
+            CaptureKind::Text => "txt",
+            CaptureKind::Markdown => "md",
+        }
+    }
+}
+
+/// A page as captured, with its provenance. `capture.json` in the store is
+/// this value without the body.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Capture {
+    /// The file path or URL the capture was requested from.
+    pub source: String,
+    /// The URL the page was finally served from, after redirects.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub final_url: Option<String>,
+    /// HTTP status, when fetched over HTTP.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub charset: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub etag: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_modified: Option<String>,
+    /// When the page was captured.
+    pub captured_at: DateTime<FixedOffset>,
+    /// SHA-256 of the body, lower-case hex.
+    pub sha256: String,
+    pub kind: CaptureKind,
+    /// The raw bytes; stored beside `capture.json`, not inside it.
+    #[serde(skip)]
+    pub body: Vec<u8>,
+}
+
+/// Reading a capture failed.
+#[derive(Debug, Error)]
+pub enum FetchError {
+    #[error("cannot read capture {path}: {source}")]
+    Read {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl Capture {
+    /// A capture of `body` requested from `source` at `captured_at`.
+    pub fn new(
+        source: impl Into<String>,
+        body: Vec<u8>,
+        kind: CaptureKind,
+        captured_at: DateTime<FixedOffset>,
+    ) -> Capture {
+        Capture {
+            source: source.into(),
+            final_url: None,
+            status: None,
+            content_type: None,
+            charset: None,
+            etag: None,
+            last_modified: None,
+            captured_at,
+            sha256: sha256_hex(&body),
+            kind,
+            body,
+        }
+    }
+
+    /// Names the capture in messages: its final URL, else its source.
+    pub fn origin(&self) -> String {
+        self.final_url
+            .clone()
+            .unwrap_or_else(|| self.source.clone())
+    }
+
+    /// The host of the capture's URL, if it came from one.
+    pub fn host(&self) -> Option<String> {
+        let url = self.final_url.as_deref().unwrap_or(&self.source);
+        let rest = url.split_once("://")?.1;
+        let host = rest.split(['/', '?', '#']).next()?;
+        let host = host.rsplit('@').next()?.split(':').next()?;
+        (!host.is_empty()).then(|| host.to_ascii_lowercase())
+    }
+
+    /// The body as text: UTF-8, with invalid bytes replaced and a leading
+    /// byte-order mark removed.
+    pub fn text(&self) -> String {
+        let text = String::from_utf8_lossy(&self.body);
+        text.strip_prefix('\u{feff}').unwrap_or(&text).to_string()
+    }
+}
+
+/// Reads a local file as a capture.
+///
+/// The capture time is `at` when given, else a `YYYY-MM-DD` date at the start
+/// of the file name (midnight UTC), else now.
+pub fn from_file(path: &Path, at: Option<DateTime<FixedOffset>>) -> Result<Capture, FetchError> {
+    let body = std::fs::read(path).map_err(|source| FetchError::Read {
+        path: path.display().to_string(),
+        source,
+    })?;
+    let captured_at = at
+        .or_else(|| date_from_file_name(path))
+        .unwrap_or_else(|| Utc::now().fixed_offset());
+    let kind = kind_of(path, &body);
+    Ok(Capture::new(
+        path.display().to_string(),
+        body,
+        kind,
+        captured_at,
+    ))
+}
+
+/// The capture date a file name starts with (`2025-06-03-page.txt`).
+pub fn date_from_file_name(path: &Path) -> Option<DateTime<FixedOffset>> {
+    let name = path.file_name()?.to_str()?;
+    let date = NaiveDate::parse_from_str(name.get(..10)?, "%Y-%m-%d").ok()?;
+    let midnight = date.and_hms_opt(0, 0, 0)?;
+    Some(Utc.from_utc_datetime(&midnight).fixed_offset())
+}
+
+/// Decides the capture kind from the extension, else by sniffing the bytes.
+pub fn kind_of(path: &Path, body: &[u8]) -> CaptureKind {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    match ext.as_deref() {
+        Some("html" | "htm" | "xhtml") => CaptureKind::Html,
+        Some("md" | "markdown") => CaptureKind::Markdown,
+        Some("txt" | "text") => CaptureKind::Text,
+        _ => sniff(body),
+    }
+}
+
+fn sniff(body: &[u8]) -> CaptureKind {
+    let head = &body[..body.len().min(1024)];
+    let head = String::from_utf8_lossy(head).to_ascii_lowercase();
+    let trimmed = head.trim_start_matches('\u{feff}').trim_start();
+    if trimmed.starts_with("<!doctype html")
+        || trimmed.starts_with("<html")
+        || head.contains("<body")
+    {
+        CaptureKind::Html
+    } else {
+        CaptureKind::Text
+    }
+}
+
+/// Lower-case hex SHA-256 of `bytes`.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_name_dates_give_the_capture_time() {
+        let t = date_from_file_name(Path::new("snapshots/x/2025-06-03-page.txt")).unwrap();
+        assert_eq!(t.to_rfc3339(), "2025-06-03T00:00:00+00:00");
+        assert!(date_from_file_name(Path::new("page.txt")).is_none());
+    }
+
+    #[test]
+    fn kinds_by_extension_and_content() {
+        assert_eq!(kind_of(Path::new("a.HTML"), b""), CaptureKind::Html);
+        assert_eq!(
+            kind_of(Path::new("a"), b"  <!DOCTYPE html><p>"),
+            CaptureKind::Html
+        );
+        assert_eq!(kind_of(Path::new("a"), b"plain words"), CaptureKind::Text);
+        assert_eq!(kind_of(Path::new("a.md"), b"# x"), CaptureKind::Markdown);
+    }
+
+    #[test]
+    fn hosts_come_from_urls_only() {
+        let mut c = Capture::new(
+            "https://user@www.INSS.org.il:443/p?q",
+            Vec::new(),
+            CaptureKind::Html,
+            Utc::now().fixed_offset(),
+        );
+        assert_eq!(c.host().as_deref(), Some("www.inss.org.il"));
+        c.source = "snapshots/a.txt".into();
+        assert_eq!(c.host(), None);
+    }
+
+    #[test]
+    fn sha256_is_hex() {
+        assert_eq!(
+            sha256_hex(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+}

@@ -1,0 +1,327 @@
+//! Site profiles: what redline knows about one site's pages, as data.
+//!
+//! A profile is a TOML file (format in `profiles/README.md`). The built-in
+//! ones are embedded at compile time; users add theirs to a store's
+//! `profiles/` folder, and the command layer reads those files and hands their
+//! text to [`Profiles::with_user_profile`] (no I/O here). Every profile
+//! extends `generic.toml`: its scalar settings replace the generic ones and its
+//! lists are added to them, so a site profile only says what is special about
+//! the site.
+
+use regex::Regex;
+use serde::Deserialize;
+
+use super::NormalizeError;
+
+/// Built-in profiles, as (file name, TOML text); the generic base first.
+const BUILTIN: &[(&str, &str)] = &[
+    ("generic.toml", include_str!("../../profiles/generic.toml")),
+    ("inss.toml", include_str!("../../profiles/inss.toml")),
+];
+
+/// A profile as written in TOML, before it is merged and compiled.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProfileFile {
+    name: String,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default, rename = "match")]
+    matching: MatchFile,
+    #[serde(default)]
+    text: TextFile,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MatchFile {
+    #[serde(default)]
+    hosts: Vec<String>,
+    #[serde(default)]
+    text_signatures: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TextFile {
+    title_suffix: Option<String>,
+    byline: Option<String>,
+    #[serde(default)]
+    date_formats: Vec<String>,
+    #[serde(default)]
+    body_end: Vec<String>,
+    #[serde(default)]
+    drop: Vec<String>,
+    topics: Option<String>,
+    related_start: Option<String>,
+    #[serde(default)]
+    related_end: Vec<String>,
+    #[serde(default)]
+    related_skip: Vec<String>,
+    related_date: Option<String>,
+    #[serde(default)]
+    related_date_formats: Vec<String>,
+}
+
+/// A compiled profile, merged with the generic base.
+#[derive(Debug, Clone)]
+pub struct Profile {
+    pub name: String,
+    pub description: Option<String>,
+    pub hosts: Vec<String>,
+    pub text_signatures: Vec<Regex>,
+    pub text: TextRules,
+}
+
+/// Rules for text captures; see `profiles/README.md` for each field.
+#[derive(Debug, Clone)]
+pub struct TextRules {
+    pub title_suffix: Option<Regex>,
+    pub byline: Option<Regex>,
+    pub date_formats: Vec<String>,
+    pub body_end: Vec<Regex>,
+    pub drop: Vec<Regex>,
+    pub topics: Option<Regex>,
+    pub related_start: Option<Regex>,
+    pub related_end: Vec<Regex>,
+    pub related_skip: Vec<Regex>,
+    pub related_date: Option<Regex>,
+    pub related_date_formats: Vec<String>,
+}
+
+impl Profile {
+    /// True when this profile is for pages on `host` (or a subdomain of one).
+    pub fn matches_host(&self, host: &str) -> bool {
+        let host = host.trim_end_matches('.').to_ascii_lowercase();
+        self.hosts.iter().any(|h| {
+            let h = h.to_ascii_lowercase();
+            host == h || host.ends_with(&format!(".{h}"))
+        })
+    }
+
+    /// True when a text capture's first lines carry this site's signature.
+    pub fn matches_text(&self, text: &str) -> bool {
+        let head: Vec<&str> = text.lines().take(TEXT_SIGNATURE_LINES).collect();
+        self.text_signatures
+            .iter()
+            .any(|re| head.iter().any(|line| re.is_match(line.trim())))
+    }
+}
+
+/// How many leading lines of a text capture are searched for a signature.
+const TEXT_SIGNATURE_LINES: usize = 5;
+
+/// The profiles known to one run: the generic base, the built-in site
+/// profiles and any user profiles.
+#[derive(Debug, Clone)]
+pub struct Profiles {
+    generic: Profile,
+    sites: Vec<Profile>,
+}
+
+impl Profiles {
+    /// The built-in profiles.
+    pub fn builtin() -> Profiles {
+        let generic_file = parse_file(BUILTIN[0].0, BUILTIN[0].1)
+            .unwrap_or_else(|e| panic!("built-in profile is invalid: {e}"));
+        let generic = compile(&generic_file, BUILTIN[0].0)
+            .unwrap_or_else(|e| panic!("built-in profile is invalid: {e}"));
+        let mut profiles = Profiles {
+            generic,
+            sites: Vec::new(),
+        };
+        for (file, text) in &BUILTIN[1..] {
+            profiles
+                .add(file, text)
+                .unwrap_or_else(|e| panic!("built-in profile is invalid: {e}"));
+        }
+        profiles
+    }
+
+    /// Adds a user profile from its TOML text; `origin` names the file in
+    /// errors. A profile with the name of an existing one replaces it.
+    pub fn with_user_profile(
+        mut self,
+        origin: &str,
+        text: &str,
+    ) -> Result<Profiles, NormalizeError> {
+        self.add(origin, text)?;
+        Ok(self)
+    }
+
+    fn add(&mut self, origin: &str, text: &str) -> Result<(), NormalizeError> {
+        let file = parse_file(origin, text)?;
+        let merged = merge(&self.generic_file(), &file);
+        let profile = compile(&merged, origin)?;
+        self.sites.retain(|p| p.name != profile.name);
+        self.sites.push(profile);
+        Ok(())
+    }
+
+    fn generic_file(&self) -> ProfileFile {
+        // The generic base is always the first built-in.
+        parse_file(BUILTIN[0].0, BUILTIN[0].1).unwrap_or_default()
+    }
+
+    /// The generic rules alone.
+    pub fn generic(&self) -> &Profile {
+        &self.generic
+    }
+
+    /// The profile named `name` ("generic" included).
+    pub fn by_name(&self, name: &str) -> Option<&Profile> {
+        if name == self.generic.name {
+            return Some(&self.generic);
+        }
+        self.sites.iter().find(|p| p.name == name)
+    }
+
+    /// Every site profile (not the generic base), user profiles last.
+    pub fn sites(&self) -> &[Profile] {
+        &self.sites
+    }
+
+    /// The site profile for a text capture, or the generic rules.
+    pub fn for_text(&self, text: &str) -> &Profile {
+        self.sites
+            .iter()
+            .rev()
+            .find(|p| p.matches_text(text))
+            .unwrap_or(&self.generic)
+    }
+
+    /// The site profile for a URL host, if any.
+    pub fn for_host(&self, host: &str) -> Option<&Profile> {
+        self.sites.iter().rev().find(|p| p.matches_host(host))
+    }
+}
+
+fn parse_file(origin: &str, text: &str) -> Result<ProfileFile, NormalizeError> {
+    toml::from_str(text).map_err(|e| NormalizeError::Profile {
+        origin: origin.to_string(),
+        message: e.to_string().trim_end().to_string(),
+    })
+}
+
+fn merge(base: &ProfileFile, site: &ProfileFile) -> ProfileFile {
+    fn list(base: &[String], site: &[String]) -> Vec<String> {
+        base.iter().chain(site).cloned().collect()
+    }
+    fn formats(base: &[String], site: &[String]) -> Vec<String> {
+        // Site formats are tried first.
+        site.iter().chain(base).cloned().collect()
+    }
+    let (b, s) = (&base.text, &site.text);
+    ProfileFile {
+        name: site.name.clone(),
+        description: site.description.clone(),
+        matching: site.matching.clone(),
+        text: TextFile {
+            title_suffix: s.title_suffix.clone().or_else(|| b.title_suffix.clone()),
+            byline: s.byline.clone().or_else(|| b.byline.clone()),
+            date_formats: formats(&b.date_formats, &s.date_formats),
+            body_end: list(&b.body_end, &s.body_end),
+            drop: list(&b.drop, &s.drop),
+            topics: s.topics.clone().or_else(|| b.topics.clone()),
+            related_start: s.related_start.clone().or_else(|| b.related_start.clone()),
+            related_end: list(&b.related_end, &s.related_end),
+            related_skip: list(&b.related_skip, &s.related_skip),
+            related_date: s.related_date.clone().or_else(|| b.related_date.clone()),
+            related_date_formats: formats(&b.related_date_formats, &s.related_date_formats),
+        },
+    }
+}
+
+fn compile(file: &ProfileFile, origin: &str) -> Result<Profile, NormalizeError> {
+    let one = |field: &str, pattern: &Option<String>| -> Result<Option<Regex>, NormalizeError> {
+        pattern
+            .as_deref()
+            .map(|p| regex(origin, field, p))
+            .transpose()
+    };
+    let many = |field: &str, patterns: &[String]| -> Result<Vec<Regex>, NormalizeError> {
+        patterns.iter().map(|p| regex(origin, field, p)).collect()
+    };
+    let t = &file.text;
+    Ok(Profile {
+        name: file.name.clone(),
+        description: file.description.clone(),
+        hosts: file.matching.hosts.clone(),
+        text_signatures: many("match.text_signatures", &file.matching.text_signatures)?,
+        text: TextRules {
+            title_suffix: one("text.title_suffix", &t.title_suffix)?,
+            byline: one("text.byline", &t.byline)?,
+            date_formats: t.date_formats.clone(),
+            body_end: many("text.body_end", &t.body_end)?,
+            drop: many("text.drop", &t.drop)?,
+            topics: one("text.topics", &t.topics)?,
+            related_start: one("text.related_start", &t.related_start)?,
+            related_end: many("text.related_end", &t.related_end)?,
+            related_skip: many("text.related_skip", &t.related_skip)?,
+            related_date: one("text.related_date", &t.related_date)?,
+            related_date_formats: t.related_date_formats.clone(),
+        },
+    })
+}
+
+fn regex(origin: &str, field: &str, pattern: &str) -> Result<Regex, NormalizeError> {
+    Regex::new(pattern).map_err(|e| NormalizeError::Profile {
+        origin: origin.to_string(),
+        message: format!("{field}: invalid regular expression {pattern:?}: {e}"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtins_compile_and_inss_extends_generic() {
+        let profiles = Profiles::builtin();
+        let inss = profiles.by_name("inss").expect("inss profile ships");
+        assert!(inss.matches_host("www.inss.org.il"));
+        assert!(!inss.matches_host("example.org"));
+        assert!(inss.matches_text("A Paper | INSS\nmore"));
+        // Lists from the generic base are kept, the site's added.
+        assert!(inss.text.body_end.len() > profiles.generic().text.body_end.len());
+    }
+
+    #[test]
+    fn a_bad_user_profile_names_file_and_field() {
+        let err = Profiles::builtin()
+            .with_user_profile("profiles/x.toml", "name = \"x\"\n[text]\nbyline = \"(\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("profiles/x.toml"), "{err}");
+        assert!(err.contains("text.byline"), "{err}");
+    }
+
+    #[test]
+    fn an_unknown_key_is_an_error_with_its_line() {
+        let err = Profiles::builtin()
+            .with_user_profile("p.toml", "name = \"x\"\n[text]\nbodyend = []\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("p.toml") && err.contains("line 3"), "{err}");
+    }
+
+    #[test]
+    fn a_user_profile_replaces_a_builtin_of_the_same_name() {
+        let profiles = Profiles::builtin()
+            .with_user_profile(
+                "inss.toml",
+                "name = \"inss\"\n[match]\nhosts = [\"inss.example\"]\n",
+            )
+            .unwrap();
+        assert!(
+            profiles
+                .by_name("inss")
+                .unwrap()
+                .matches_host("inss.example")
+        );
+        assert_eq!(
+            profiles.sites().iter().filter(|p| p.name == "inss").count(),
+            1
+        );
+    }
+}

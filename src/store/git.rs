@@ -1,0 +1,495 @@
+//! The git-backed [`Store`]: the only file in redline that uses git2.
+//!
+//! A version is written objects first (blobs, trees, the commit), the branch
+//! reference last, so a crash leaves either the old history or the new one,
+//! never half a version. The work tree and index are brought in line with the
+//! new commit afterwards, for people who browse the store with git; redline
+//! itself reads only from objects.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone};
+use git2::{ErrorCode, ObjectType, Oid, Repository, Signature, Time, TreeBuilder};
+
+use super::{PROFILES_DIR, Recorded, RevSpec, STORE_MARKER, SourceId, StoreError, Version};
+use crate::document::{Document, markdown};
+use crate::fetch::Capture;
+
+const DOCUMENT_FILE: &str = "document.md";
+const RELATED_FILE: &str = "related.md";
+const CAPTURE_FILE: &str = "capture.json";
+/// Name of the raw capture file, without its extension.
+const RAW_STEM: &str = "raw";
+/// Folder for state that changes every run and is not history (locks,
+/// validators); ignored by git.
+const STATE_DIR: &str = ".redline";
+const AUTHOR_NAME: &str = "redline";
+const AUTHOR_EMAIL: &str = "redline@localhost";
+
+const INITIAL_CONFIG: &str = "\
+# A redline store: every version of every tracked source, in git.
+# See `redline --help`. Sources added with `redline add` are listed here.
+
+[store]
+format = 1
+";
+
+/// A redline store: a git repository with a `redline.toml`.
+pub struct Store {
+    root: PathBuf,
+    repo: Repository,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("root", &self.root).finish()
+    }
+}
+
+impl Store {
+    /// Creates a store in `dir` (created if missing): a git repository with
+    /// `redline.toml` and a `.gitignore` in its first commit.
+    pub fn init(dir: &Path) -> Result<Store, StoreError> {
+        if dir.join(STORE_MARKER).exists() {
+            return Err(StoreError::AlreadyExists {
+                path: dir.display().to_string(),
+            });
+        }
+        std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
+            action: "create the store directory",
+            path: dir.display().to_string(),
+            source,
+        })?;
+        let git_err = |action: &str, e: git2::Error| StoreError::Git {
+            store: dir.display().to_string(),
+            action: action.to_string(),
+            message: e.message().to_string(),
+        };
+        // An existing repository (opened at exactly this path) is reused.
+        let repo = match Repository::open(dir) {
+            Ok(repo) => repo,
+            Err(_) => Repository::init(dir).map_err(|e| git_err("create a git repository", e))?,
+        };
+        let store = Store {
+            root: dir.to_path_buf(),
+            repo,
+        };
+        let files = [
+            (STORE_MARKER, INITIAL_CONFIG.as_bytes()),
+            (".gitignore", b"/.redline/\n".as_slice()),
+        ];
+        let head_tree = store.head_tree_id()?;
+        let tree = {
+            let mut builder = store.builder(head_tree)?;
+            for (name, content) in files {
+                let blob = store.git("write a file", store.repo.blob(content))?;
+                store.git("build a tree", builder.insert(name, blob, 0o100644))?;
+            }
+            store.git("write a tree", builder.write())?
+        };
+        let now = chrono::Utc::now().fixed_offset();
+        store.commit(tree, "redline: create store", now)?;
+        store.sync_work_tree(&[STORE_MARKER, ".gitignore"])?;
+        Ok(store)
+    }
+
+    /// Opens the store at `dir` (which must hold `redline.toml`).
+    pub fn open(dir: &Path) -> Result<Store, StoreError> {
+        if !dir.join(STORE_MARKER).is_file() {
+            return Err(StoreError::NotAStore {
+                path: dir.display().to_string(),
+            });
+        }
+        let repo = Repository::open(dir).map_err(|e| StoreError::Git {
+            store: dir.display().to_string(),
+            action: "open the git repository".into(),
+            message: format!(
+                "{}; is it a git repository? (`redline init` makes one)",
+                e.message()
+            ),
+        })?;
+        Ok(Store {
+            root: dir.to_path_buf(),
+            repo,
+        })
+    }
+
+    /// The store's directory.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Where run state (outside history) is kept.
+    pub fn state_dir(&self) -> PathBuf {
+        self.root.join(STATE_DIR)
+    }
+
+    /// Sources with at least one version, sorted by id.
+    pub fn sources(&self) -> Result<Vec<SourceId>, StoreError> {
+        let Some(tree) = self.head_tree_id()? else {
+            return Ok(Vec::new());
+        };
+        let tree = self.git("read the current tree", self.repo.find_tree(tree))?;
+        let mut ids: Vec<SourceId> = tree
+            .iter()
+            .filter(|e| e.kind() == Some(ObjectType::Tree))
+            .filter_map(|e| e.name().ok().and_then(|n| SourceId::parse(n).ok()))
+            .filter(|id| id.as_str() != PROFILES_DIR)
+            .collect();
+        ids.sort();
+        Ok(ids)
+    }
+
+    /// Versions of `source`, newest first.
+    pub fn versions(&self, source: &SourceId) -> Result<Vec<Version>, StoreError> {
+        let Some(head) = self.head_commit_id()? else {
+            return Ok(Vec::new());
+        };
+        let mut versions = Vec::new();
+        let mut next = Some(head);
+        while let Some(id) = next {
+            let commit = self.git("read history", self.repo.find_commit(id))?;
+            let entry = self.source_tree(&commit, source);
+            let parent = commit.parent(0).ok();
+            let parent_entry = parent.as_ref().and_then(|p| self.source_tree(p, source));
+            if entry.is_some() && entry != parent_entry {
+                versions.push(version_of(&commit));
+            }
+            next = parent.map(|p| p.id());
+        }
+        Ok(versions)
+    }
+
+    /// The latest version of `source` and its document, if it has one.
+    pub fn current(&self, source: &SourceId) -> Result<Option<(Version, Document)>, StoreError> {
+        let Some(head) = self.head_commit_id()? else {
+            return Ok(None);
+        };
+        let commit = self.git("read the latest commit", self.repo.find_commit(head))?;
+        if self.source_tree(&commit, source).is_none() {
+            return Ok(None);
+        }
+        let latest = self
+            .versions(source)?
+            .into_iter()
+            .next()
+            .ok_or_else(|| self.unknown(source))?;
+        let doc = self.document_at(source, &latest)?;
+        Ok(Some((latest, doc)))
+    }
+
+    /// The document of `source` as recorded in `version`.
+    pub fn document_at(
+        &self,
+        source: &SourceId,
+        version: &Version,
+    ) -> Result<Document, StoreError> {
+        let oid = Oid::from_str(&version.id).map_err(|e| self.corrupt(&version.id, e.message()))?;
+        let commit = self.git("read a version", self.repo.find_commit(oid))?;
+        let doc_text = self.read_file(&commit, source, DOCUMENT_FILE)?;
+        let related_text = self.read_file(&commit, source, RELATED_FILE)?;
+        let mut doc = markdown::parse_document(&doc_text);
+        doc.related = markdown::parse_related(&related_text);
+        Ok(doc)
+    }
+
+    /// The raw capture bytes and their file name recorded in `version`.
+    pub fn raw_capture(
+        &self,
+        source: &SourceId,
+        version: &Version,
+    ) -> Result<(String, Vec<u8>), StoreError> {
+        let oid = Oid::from_str(&version.id).map_err(|e| self.corrupt(&version.id, e.message()))?;
+        let commit = self.git("read a version", self.repo.find_commit(oid))?;
+        let tree = self.git("read a tree", commit.tree())?;
+        let dir = self.git(
+            "find the source folder",
+            tree.get_name(source.as_str())
+                .ok_or_else(|| git2::Error::from_str("missing"))
+                .and_then(|e| e.to_object(&self.repo))
+                .and_then(|o| o.peel_to_tree()),
+        )?;
+        for entry in dir.iter() {
+            let Ok(name) = entry.name() else { continue };
+            if name.starts_with(&format!("{RAW_STEM}.")) {
+                let blob = self.git(
+                    "read the raw capture",
+                    entry.to_object(&self.repo).and_then(|o| o.peel_to_blob()),
+                )?;
+                return Ok((name.to_string(), blob.content().to_vec()));
+            }
+        }
+        Err(self.corrupt(
+            &format!("{source}/{RAW_STEM}.*"),
+            "no raw capture in this version",
+        ))
+    }
+
+    /// Finds the version of `source` a spec names.
+    pub fn resolve(&self, source: &SourceId, spec: &RevSpec) -> Result<Version, StoreError> {
+        let versions = self.versions(source)?;
+        if versions.is_empty() {
+            return Err(self.unknown(source));
+        }
+        let no = |reason: String| StoreError::NoSuchVersion {
+            source_id: source.to_string(),
+            spec: spec_text(spec),
+            reason,
+        };
+        match spec {
+            RevSpec::Back(n) => versions.get(*n).cloned().ok_or_else(|| {
+                no(format!(
+                    "it has only {} versions (~0 to ~{})",
+                    versions.len(),
+                    versions.len() - 1
+                ))
+            }),
+            RevSpec::Date(day) => {
+                let end = day
+                    .succ_opt()
+                    .and_then(|d| d.and_hms_opt(0, 0, 0))
+                    .map(|t| chrono::Utc.from_utc_datetime(&t));
+                versions
+                    .iter()
+                    .find(|v| end.is_some_and(|end| v.time < end))
+                    .cloned()
+                    .ok_or_else(|| {
+                        no(format!(
+                            "its first version is from {}",
+                            first_day(&versions)
+                        ))
+                    })
+            }
+            RevSpec::Prefix(prefix) => {
+                let found: Vec<&Version> = versions
+                    .iter()
+                    .filter(|v| v.id.starts_with(prefix.as_str()))
+                    .collect();
+                match found.as_slice() {
+                    [one] => Ok((*one).clone()),
+                    [] => Err(no(
+                        "no version of this source has a commit id starting so; see `redline log`"
+                            .into(),
+                    )),
+                    _ => Err(no("several versions match; give more digits".into())),
+                }
+            }
+        }
+    }
+
+    /// Records `doc` (from `capture`) as the next version of `source` with
+    /// commit `message`, unless it equals the current version.
+    pub fn record(
+        &self,
+        source: &SourceId,
+        doc: &Document,
+        capture: &Capture,
+        message: &str,
+    ) -> Result<Recorded, StoreError> {
+        let document_md = markdown::document_to_markdown(doc);
+        let related_md = markdown::related_to_markdown(&doc.related);
+        let head_tree = self.head_tree_id()?;
+        let head = self.head_commit_id()?;
+        if let Some(head) = head {
+            let commit = self.git("read the latest commit", self.repo.find_commit(head))?;
+            if self.source_tree(&commit, source).is_some() {
+                let same = self.read_file(&commit, source, DOCUMENT_FILE)? == document_md
+                    && self.read_file(&commit, source, RELATED_FILE)? == related_md;
+                if same {
+                    let latest = self
+                        .versions(source)?
+                        .into_iter()
+                        .next()
+                        .ok_or_else(|| self.unknown(source))?;
+                    return Ok(Recorded::Unchanged(latest));
+                }
+            }
+        }
+
+        let capture_json = serde_json::to_string_pretty(capture).unwrap_or_default() + "\n";
+        let raw_name = format!("{RAW_STEM}.{}", capture.kind.extension());
+        let mut dir = self.builder(None)?;
+        for (name, content) in [
+            (DOCUMENT_FILE, document_md.as_bytes()),
+            (RELATED_FILE, related_md.as_bytes()),
+            (CAPTURE_FILE, capture_json.as_bytes()),
+            (raw_name.as_str(), capture.body.as_slice()),
+        ] {
+            let blob = self.git("write a file", self.repo.blob(content))?;
+            self.git("build a tree", dir.insert(name, blob, 0o100644))?;
+        }
+        let dir = self.git("write a tree", dir.write())?;
+        let mut root = self.builder(head_tree)?;
+        self.git("build a tree", root.insert(source.as_str(), dir, 0o040000))?;
+        let tree = self.git("write a tree", root.write())?;
+        let version = self.commit(tree, message, capture.captured_at)?;
+        self.sync_work_tree(&[source.as_str()])?;
+        Ok(Recorded::New(version))
+    }
+
+    fn commit(
+        &self,
+        tree: Oid,
+        message: &str,
+        time: DateTime<FixedOffset>,
+    ) -> Result<Version, StoreError> {
+        let when = Time::new(time.timestamp(), time.offset().local_minus_utc() / 60);
+        let sig = self.git(
+            "make a signature",
+            Signature::new(AUTHOR_NAME, AUTHOR_EMAIL, &when),
+        )?;
+        let tree = self.git("read a tree", self.repo.find_tree(tree))?;
+        let parent = match self.head_commit_id()? {
+            Some(id) => Some(self.git("read the latest commit", self.repo.find_commit(id))?),
+            None => None,
+        };
+        let parents: Vec<&git2::Commit> = parent.iter().collect();
+        // Objects first; `Some("HEAD")` moves the branch last, atomically.
+        let id = self.git(
+            "commit",
+            self.repo
+                .commit(Some("HEAD"), &sig, &sig, message, &tree, &parents),
+        )?;
+        let commit = self.git("read the new commit", self.repo.find_commit(id))?;
+        Ok(version_of(&commit))
+    }
+
+    /// Brings work tree and index in line with HEAD for `paths`.
+    fn sync_work_tree(&self, paths: &[&str]) -> Result<(), StoreError> {
+        let mut opts = git2::build::CheckoutBuilder::new();
+        opts.force();
+        for p in paths {
+            opts.path(*p);
+        }
+        self.git(
+            "update the work tree",
+            self.repo.checkout_head(Some(&mut opts)),
+        )
+    }
+
+    fn builder(&self, tree: Option<Oid>) -> Result<TreeBuilder<'_>, StoreError> {
+        let tree = match tree {
+            Some(id) => Some(self.git("read a tree", self.repo.find_tree(id))?),
+            None => None,
+        };
+        self.git("build a tree", self.repo.treebuilder(tree.as_ref()))
+    }
+
+    fn head_commit_id(&self) -> Result<Option<Oid>, StoreError> {
+        match self.repo.head() {
+            Ok(head) => Ok(head.target()),
+            Err(e) if matches!(e.code(), ErrorCode::UnbornBranch | ErrorCode::NotFound) => Ok(None),
+            Err(e) => Err(self.git_error("read HEAD", e)),
+        }
+    }
+
+    fn head_tree_id(&self) -> Result<Option<Oid>, StoreError> {
+        match self.head_commit_id()? {
+            Some(id) => {
+                let commit = self.git("read the latest commit", self.repo.find_commit(id))?;
+                Ok(Some(commit.tree_id()))
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// The tree id of `source`'s folder in `commit`, if any.
+    fn source_tree(&self, commit: &git2::Commit<'_>, source: &SourceId) -> Option<Oid> {
+        let tree = commit.tree().ok()?;
+        let entry = tree.get_name(source.as_str())?;
+        (entry.kind() == Some(ObjectType::Tree)).then(|| entry.id())
+    }
+
+    fn read_file(
+        &self,
+        commit: &git2::Commit<'_>,
+        source: &SourceId,
+        name: &str,
+    ) -> Result<String, StoreError> {
+        let path = format!("{source}/{name}");
+        let tree = self.git("read a tree", commit.tree())?;
+        let entry = match tree.get_path(Path::new(&path)) {
+            Ok(entry) => entry,
+            Err(e) if e.code() == ErrorCode::NotFound => return Ok(String::new()),
+            Err(e) => return Err(self.git_error("read a file", e)),
+        };
+        let blob = self.git(
+            "read a file",
+            entry.to_object(&self.repo).and_then(|o| o.peel_to_blob()),
+        )?;
+        String::from_utf8(blob.content().to_vec()).map_err(|_| self.corrupt(&path, "not UTF-8"))
+    }
+
+    fn git<T>(&self, action: &str, result: Result<T, git2::Error>) -> Result<T, StoreError> {
+        result.map_err(|e| self.git_error(action, e))
+    }
+
+    fn git_error(&self, action: &str, e: git2::Error) -> StoreError {
+        StoreError::Git {
+            store: self.root.display().to_string(),
+            action: action.to_string(),
+            message: e.message().to_string(),
+        }
+    }
+
+    fn corrupt(&self, path: &str, message: &str) -> StoreError {
+        StoreError::Corrupt {
+            store: self.root.display().to_string(),
+            path: path.to_string(),
+            message: message.to_string(),
+        }
+    }
+
+    fn unknown(&self, source: &SourceId) -> StoreError {
+        let known = self
+            .sources()
+            .map(|s| {
+                s.iter()
+                    .map(SourceId::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .unwrap_or_default();
+        StoreError::UnknownSource {
+            id: source.to_string(),
+            store: self.root.display().to_string(),
+            known: if known.is_empty() {
+                "none yet".into()
+            } else {
+                known
+            },
+        }
+    }
+}
+
+fn version_of(commit: &git2::Commit<'_>) -> Version {
+    let t = commit.time();
+    let offset = FixedOffset::east_opt(t.offset_minutes() * 60)
+        .unwrap_or(FixedOffset::east_opt(0).expect("UTC"));
+    let time = offset
+        .timestamp_opt(t.seconds(), 0)
+        .single()
+        .unwrap_or_else(|| chrono::Utc::now().fixed_offset());
+    let message = commit.message().unwrap_or("").to_string();
+    Version {
+        id: commit.id().to_string(),
+        time,
+        summary: message.lines().next().unwrap_or("").to_string(),
+        message,
+    }
+}
+
+fn spec_text(spec: &RevSpec) -> String {
+    match spec {
+        RevSpec::Back(n) => format!("~{n}"),
+        RevSpec::Date(d) => d.to_string(),
+        RevSpec::Prefix(p) => p.clone(),
+    }
+}
+
+fn first_day(versions: &[Version]) -> NaiveDate {
+    versions
+        .last()
+        .map(|v| v.time.date_naive())
+        .unwrap_or_default()
+}
