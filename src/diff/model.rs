@@ -220,6 +220,10 @@ pub struct FieldChange {
     pub field: String,
     pub old: Option<String>,
     pub new: Option<String>,
+    /// Word-level changes for text fields (title, summary) present on both
+    /// sides.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub words: Vec<WordOp>,
 }
 
 /// Counts, for summaries and exit codes.

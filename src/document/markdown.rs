@@ -380,7 +380,7 @@ mod tests {
                 language: None,
             },
             body,
-            related: Vec::new(),
+            ..Document::default()
         }
     }
 

@@ -78,15 +78,16 @@ impl Renderer<'_> {
     fn run(mut self, diff: &DocDiff, old: &Document, new: &Document, header: &Header) -> String {
         let s = self.style;
         if !header.subject.is_empty() {
-            self.line(&s.paint(Role::Header, &sanitize(&header.subject)));
+            self.wrapped(&s.paint_words(Role::Header, &sanitize(&header.subject)), "");
         }
-        self.line(&format!("--- {}", sanitize(&header.old_label)));
-        self.line(&format!("+++ {}", sanitize(&header.new_label)));
-        self.line(&format!(
+        self.wrapped(&format!("--- {}", sanitize(&header.old_label)), "");
+        self.wrapped(&format!("+++ {}", sanitize(&header.new_label)), "");
+        let summary = format!(
             "{} {}",
             s.paint(Role::Label, "summary:"),
             summary_line(diff)
-        ));
+        );
+        self.wrapped(&summary, "");
 
         if !diff.meta.is_empty() {
             self.blank();
@@ -193,7 +194,6 @@ impl Renderer<'_> {
                 continue;
             }
             if section.as_ref() != Some(&op.section) {
-                self.flush_skipped(&mut skipped);
                 self.blank();
                 let title = op
                     .section
@@ -250,8 +250,12 @@ impl Renderer<'_> {
             .or_else(|| op.old.first().and_then(|&i| old.body.get(i)))
             .map(|b| sanitize(&b.text))
             .unwrap_or_default();
-        let excerpt: String = if text.chars().count() > CONTEXT_EXCERPT_CHARS {
-            let cut: String = text.chars().take(CONTEXT_EXCERPT_CHARS).collect();
+        let limit = match self.opts.width {
+            Some(w) => CONTEXT_EXCERPT_CHARS.min(w.saturating_sub(8)).max(20),
+            None => CONTEXT_EXCERPT_CHARS,
+        };
+        let excerpt: String = if text.chars().count() > limit {
+            let cut: String = text.chars().take(limit).collect();
             format!("{}...", cut.trim_end())
         } else {
             text
@@ -309,6 +313,7 @@ impl Renderer<'_> {
             }
             self.wrapped(paragraph, "    ");
         }
+        self.blank();
     }
 
     /// Word ops as one styled text; paragraph breaks ("\n\n") are kept.
@@ -325,10 +330,27 @@ impl Renderer<'_> {
                 if part.is_empty() {
                     continue;
                 }
-                match w.op {
-                    WordTag::Equal => out.push_str(&part),
-                    WordTag::Insert => out.push_str(&s.paint_words(Role::WordInsert, &part)),
-                    WordTag::Delete => out.push_str(&s.paint_words(Role::WordDelete, &part)),
+                let role = match w.op {
+                    WordTag::Equal => {
+                        out.push_str(&part);
+                        continue;
+                    }
+                    WordTag::Insert => Role::WordInsert,
+                    WordTag::Delete => Role::WordDelete,
+                };
+                // Spaces at the edges of a change stay outside its markers:
+                // "idea {+ahead of the+} September", not "{+ahead of the +}".
+                let core = part.trim();
+                if core.is_empty() {
+                    out.push_str(&s.paint(role, &part));
+                    continue;
+                }
+                if part.starts_with(' ') && !out.ends_with(' ') {
+                    out.push(' ');
+                }
+                out.push_str(&s.paint_words(role, core));
+                if part.ends_with(' ') {
+                    out.push(' ');
                 }
             }
         }
@@ -358,6 +380,12 @@ impl Renderer<'_> {
         );
         self.wrapped(&text, "  ");
         for change in &op.changes {
+            if !change.words.is_empty() {
+                let name = s.paint(Role::MetaField, &format!("{}:", change.field));
+                let text = format!("{name} {}", self.words(&change.words));
+                self.wrapped(&text, "      ");
+                continue;
+            }
             let old = sanitize(change.old.as_deref().unwrap_or("(none)"));
             let new = sanitize(change.new.as_deref().unwrap_or("(none)"));
             let text = format!(

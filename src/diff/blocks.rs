@@ -1,0 +1,656 @@
+//! Body diff: which old block became which new block, and how.
+//!
+//! This is the heart of the redline. It works in stages, each one only on
+//! what the previous stages left unexplained:
+//!
+//! 1. **Align** the sequences of block keys (kind + canonical text, interned
+//!    to small integers so comparison is cheap) with `similar`'s patience
+//!    diff under the deadline. Aligned blocks are equal, or cosmetic when
+//!    their raw text differs.
+//! 2. **Identical blocks elsewhere**: an unaligned block whose key is also
+//!    unaligned on the other side is the same block, moved (found through a
+//!    hash map, first with first). Doing this before pairing keeps a moved
+//!    paragraph from being mistaken for an edit of whatever now stands in its
+//!    old place.
+//! 3. **Splits and merges** (one old block ≈ several consecutive new blocks
+//!    joined, or the reverse; [`SPLIT_MIN_SIMILARITY`]), then, **inside each
+//!    unaligned stretch** (the gap between two blocks that kept their order),
+//!    monotone pairing of the remaining blocks by word similarity
+//!    ([`PAIR_MIN_SIMILARITY`]).
+//! 4. **Across the document**, similar blocks still unpaired
+//!    ([`MOVE_MIN_SIMILARITY`]), found through an inverted index of rare words
+//!    (never all pairs on large inputs).
+//! 5. **Order**: over every match found, the heaviest set that kept its
+//!    relative order (most blocks, then unchanged ones, then the most text)
+//!    stays in place; every other 1:1 match is a move. A block that merely
+//!    sits next to insertions or deletions is therefore never a move.
+//!
+//! Ops come out in reading order of the new document; a deleted block is
+//! placed right after the in-place block that preceded it in the old one.
+//! Pairing and moves only join blocks of the same kind: a paragraph turned
+//! into a quote reads as a deletion and an insertion.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::ops::Range;
+use std::time::Instant;
+
+use similar::{Algorithm, DiffTag, capture_diff_slices_deadline};
+
+use super::canon::canonical_key;
+use super::model::{BlockOp, BodyStats, OpKind};
+use super::order::heaviest_increasing;
+use super::similarity::{Bag, Words, candidate_pairs, containment, dice, sum};
+use super::words::word_diff;
+use crate::document::{Block, BlockKind};
+
+/// Minimum word similarity (Dice over word multisets) for an old and a new
+/// block in the same unaligned stretch to be the same block, edited. Position
+/// is evidence too, so this is lower than [`MOVE_MIN_SIMILARITY`]; below it, a
+/// rewritten paragraph is reported as deleted + inserted.
+pub(crate) const PAIR_MIN_SIMILARITY: f64 = 0.5;
+
+/// Minimum word similarity for a block found elsewhere in the document to be
+/// the same block, moved and edited. Without positional evidence, demand more.
+pub(crate) const MOVE_MIN_SIMILARITY: f64 = 0.6;
+
+/// Minimum similarity between a block and the joined pieces it was split into
+/// (or merged from). A split must also beat the best single piece.
+pub(crate) const SPLIT_MIN_SIMILARITY: f64 = 0.8;
+
+/// Share of a piece's words that must come from the whole for the piece to be
+/// part of a split or merge.
+pub(crate) const PIECE_MIN_CONTAINMENT: f64 = 0.75;
+
+/// At most this many pieces in one split or merge.
+const MAX_PIECES: usize = 8;
+
+/// Separator of several blocks' texts in `old_text` / `new_text`.
+pub(crate) const BLOCK_SEPARATOR: &str = "\n\n";
+
+/// The body part of a `DocDiff`.
+pub(crate) struct BodyDiff {
+    pub ops: Vec<BlockOp>,
+    pub stats: BodyStats,
+}
+
+/// Diffs two bodies.
+pub(crate) fn diff_body(old: &[Block], new: &[Block], deadline: Option<Instant>) -> BodyDiff {
+    let mut engine = Engine::new(old, new, deadline);
+    engine.align();
+    engine.match_identical();
+    engine.compute_bags();
+    engine.find_splits_and_merges();
+    for (olds, news) in engine.stretches() {
+        engine.process_stretch(&olds, &news);
+    }
+    engine.match_similar_anywhere();
+    engine.finish()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    /// One old block, one new block.
+    Pair,
+    /// One old block, several consecutive new blocks.
+    Split,
+    /// Several consecutive old blocks, one new block.
+    Merge,
+}
+
+/// A match between old and new blocks.
+#[derive(Debug, Clone)]
+struct Unit {
+    shape: Shape,
+    old: Range<usize>,
+    new: Range<usize>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Side {
+    Old,
+    New,
+}
+
+struct Engine<'a> {
+    old: &'a [Block],
+    new: &'a [Block],
+    deadline: Option<Instant>,
+    /// Interned block keys (kind + canonical text).
+    old_ids: Vec<u32>,
+    new_ids: Vec<u32>,
+    old_canon: Vec<String>,
+    new_canon: Vec<String>,
+    /// Unit each block belongs to, if matched.
+    old_unit: Vec<Option<usize>>,
+    new_unit: Vec<Option<usize>>,
+    units: Vec<Unit>,
+    /// Word bags, filled only for blocks left unmatched by stages 1 and 2.
+    old_bags: Vec<Bag>,
+    new_bags: Vec<Bag>,
+}
+
+impl<'a> Engine<'a> {
+    fn new(old: &'a [Block], new: &'a [Block], deadline: Option<Instant>) -> Self {
+        let old_canon: Vec<String> = old.iter().map(|b| canonical_key(&b.text)).collect();
+        let new_canon: Vec<String> = new.iter().map(|b| canonical_key(&b.text)).collect();
+        // Intern keys to small integers: exact (no hash collisions) and cheap
+        // to compare during alignment.
+        let mut ids: HashMap<(BlockKind, &str), u32, FxBuild> = HashMap::default();
+        let mut old_ids = Vec::with_capacity(old.len());
+        for (b, c) in old.iter().zip(&old_canon) {
+            let next = ids.len() as u32;
+            old_ids.push(*ids.entry((b.kind, c.as_str())).or_insert(next));
+        }
+        let mut new_ids = Vec::with_capacity(new.len());
+        for (b, c) in new.iter().zip(&new_canon) {
+            let next = ids.len() as u32;
+            new_ids.push(*ids.entry((b.kind, c.as_str())).or_insert(next));
+        }
+        drop(ids);
+        Engine {
+            old,
+            new,
+            deadline,
+            old_ids,
+            new_ids,
+            old_canon,
+            new_canon,
+            old_unit: vec![None; old.len()],
+            new_unit: vec![None; new.len()],
+            units: Vec::new(),
+            old_bags: Vec::new(),
+            new_bags: Vec::new(),
+        }
+    }
+
+    fn add(&mut self, shape: Shape, old: Range<usize>, new: Range<usize>) {
+        let id = self.units.len();
+        for o in old.clone() {
+            debug_assert!(self.old_unit[o].is_none());
+            self.old_unit[o] = Some(id);
+        }
+        for n in new.clone() {
+            debug_assert!(self.new_unit[n].is_none());
+            self.new_unit[n] = Some(id);
+        }
+        self.units.push(Unit { shape, old, new });
+    }
+
+    fn is_free(&self, side: Side, i: usize) -> bool {
+        match side {
+            Side::Old => self.old_unit[i].is_none(),
+            Side::New => self.new_unit[i].is_none(),
+        }
+    }
+
+    fn bag(&self, side: Side, i: usize) -> &Bag {
+        match side {
+            Side::Old => &self.old_bags[i],
+            Side::New => &self.new_bags[i],
+        }
+    }
+
+    /// Stage 1: align key sequences.
+    fn align(&mut self) {
+        let ops = capture_diff_slices_deadline(
+            Algorithm::Patience,
+            &self.old_ids,
+            &self.new_ids,
+            self.deadline,
+        );
+        for op in ops {
+            let (tag, old, new) = op.as_tag_tuple();
+            if tag == DiffTag::Equal {
+                for (o, n) in old.zip(new) {
+                    self.add(Shape::Pair, o..o + 1, n..n + 1);
+                }
+            }
+        }
+    }
+
+    /// Stage 2: identical unaligned blocks on both sides are the same block.
+    fn match_identical(&mut self) {
+        let mut by_id: HashMap<u32, VecDeque<usize>> = HashMap::new();
+        for o in 0..self.old.len() {
+            if self.old_unit[o].is_none() {
+                by_id.entry(self.old_ids[o]).or_default().push_back(o);
+            }
+        }
+        if by_id.is_empty() {
+            return;
+        }
+        for n in 0..self.new.len() {
+            if self.new_unit[n].is_none()
+                && let Some(o) = by_id
+                    .get_mut(&self.new_ids[n])
+                    .and_then(VecDeque::pop_front)
+            {
+                self.add(Shape::Pair, o..o + 1, n..n + 1);
+            }
+        }
+    }
+
+    /// Word bags of every block still unmatched.
+    fn compute_bags(&mut self) {
+        let mut words = Words::default();
+        self.old_bags = (0..self.old.len())
+            .map(|o| match self.old_unit[o] {
+                None => words.bag(&self.old_canon[o]),
+                Some(_) => Bag::new(),
+            })
+            .collect();
+        self.new_bags = (0..self.new.len())
+            .map(|n| match self.new_unit[n] {
+                None => words.bag(&self.new_canon[n]),
+                Some(_) => Bag::new(),
+            })
+            .collect();
+    }
+
+    /// Weight of a unit when choosing which matches stayed in place: the
+    /// number of units first, then unchanged ones, then the amount of text.
+    fn weight(&self, u: &Unit) -> u128 {
+        let unchanged =
+            u.shape == Shape::Pair && self.old_ids[u.old.start] == self.new_ids[u.new.start];
+        let size: usize = u.old.clone().map(|o| self.old[o].text.len()).sum::<usize>()
+            + u.new.clone().map(|n| self.new[n].text.len()).sum::<usize>();
+        (1u128 << 80) + (u128::from(unchanged) << 50) + size.min(1 << 20) as u128
+    }
+
+    /// Which units kept their relative order.
+    fn in_order(&self) -> Vec<bool> {
+        let mut ids: Vec<usize> = (0..self.units.len()).collect();
+        ids.sort_by_key(|&u| self.units[u].old.start);
+        let items: Vec<(usize, u128)> = ids
+            .iter()
+            .map(|&u| (self.units[u].new.start, self.weight(&self.units[u])))
+            .collect();
+        let keep = heaviest_increasing(&items);
+        let mut out = vec![false; self.units.len()];
+        for (k, &u) in ids.iter().enumerate() {
+            out[u] = keep[k];
+        }
+        out
+    }
+
+    /// The unmatched blocks between consecutive in-order units.
+    fn stretches(&self) -> Vec<(Vec<usize>, Vec<usize>)> {
+        let keep = self.in_order();
+        let mut chain: Vec<&Unit> = self
+            .units
+            .iter()
+            .zip(&keep)
+            .filter(|(_, k)| **k)
+            .map(|(u, _)| u)
+            .collect();
+        chain.sort_by_key(|u| u.old.start);
+        let mut out = Vec::new();
+        let (mut o0, mut n0) = (0, 0);
+        let bounds = chain
+            .iter()
+            .map(|u| (u.old.start, u.new.start, u.old.end, u.new.end))
+            .chain(std::iter::once((
+                self.old.len(),
+                self.new.len(),
+                self.old.len(),
+                self.new.len(),
+            )));
+        for (o1, n1, o_end, n_end) in bounds {
+            let olds: Vec<usize> = (o0..o1).filter(|&o| self.old_unit[o].is_none()).collect();
+            let news: Vec<usize> = (n0..n1).filter(|&n| self.new_unit[n].is_none()).collect();
+            if !olds.is_empty() && !news.is_empty() {
+                out.push((olds, news));
+            }
+            o0 = o_end;
+            n0 = n_end;
+        }
+        out
+    }
+
+    /// Candidate `(old, new)` pairs of the same kind with non-empty bags.
+    fn candidates(&self, olds: &[usize], news: &[usize]) -> Vec<(usize, usize)> {
+        let olds: Vec<usize> = olds
+            .iter()
+            .copied()
+            .filter(|&o| self.is_free(Side::Old, o) && !self.old_bags[o].is_empty())
+            .collect();
+        let news: Vec<usize> = news
+            .iter()
+            .copied()
+            .filter(|&n| self.is_free(Side::New, n) && !self.new_bags[n].is_empty())
+            .collect();
+        candidate_pairs(&olds, &news, &self.old_bags, &self.new_bags)
+            .into_iter()
+            .filter(|&(o, n)| self.old[o].kind == self.new[n].kind)
+            .collect()
+    }
+
+    /// Stage 3a: splits and merges among all unmatched blocks.
+    ///
+    /// Not limited to one stretch: which stretch a split lands in depends on
+    /// which of two swapped neighbours counts as moved, and the split must be
+    /// found either way (and in both directions of a diff). The piece and
+    /// similarity conditions are strict enough not to need position.
+    fn find_splits_and_merges(&mut self) {
+        let olds: Vec<usize> = (0..self.old.len())
+            .filter(|&o| self.is_free(Side::Old, o))
+            .collect();
+        let news: Vec<usize> = (0..self.new.len())
+            .filter(|&n| self.is_free(Side::New, n))
+            .collect();
+        let cands = self.candidates(&olds, &news);
+        let mut groups = self.group_candidates(&cands, Side::Old);
+        groups.extend(self.group_candidates(&cands, Side::New));
+        // Best first, so overlapping candidates (a split that could also be
+        // read as a merge) resolve the same way in both diff directions.
+        groups.sort_by(|a, b| {
+            b.0.total_cmp(&a.0)
+                .then(a.2.start.cmp(&b.2.start))
+                .then(a.3.start.cmp(&b.3.start))
+        });
+        for (_, shape, old, new) in groups {
+            let free = old.clone().all(|o| self.is_free(Side::Old, o))
+                && new.clone().all(|n| self.is_free(Side::New, n));
+            if free {
+                self.add(shape, old, new);
+            }
+        }
+    }
+
+    /// Stage 3b: in-order pairing of similar blocks inside one stretch.
+    fn process_stretch(&mut self, olds: &[usize], news: &[usize]) {
+        let cands = self.candidates(olds, news);
+        // Pairs accepted so far, old → new, to keep the pairing monotone.
+        let mut placed: BTreeMap<usize, usize> = BTreeMap::new();
+        let mut scored: Vec<(f64, usize, usize)> = cands
+            .iter()
+            .filter(|&&(o, n)| self.is_free(Side::Old, o) && self.is_free(Side::New, n))
+            .map(|&(o, n)| (dice(&self.old_bags[o], &self.new_bags[n]), o, n))
+            .filter(|&(s, _, _)| s >= PAIR_MIN_SIMILARITY)
+            .collect();
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+        for (_, o, n) in scored {
+            if !self.is_free(Side::Old, o) || !self.is_free(Side::New, n) {
+                continue;
+            }
+            let before_ok = placed.range(..o).next_back().is_none_or(|(_, &m)| m < n);
+            let after_ok = placed.range(o + 1..).next().is_none_or(|(_, &m)| m > n);
+            if before_ok && after_ok {
+                self.add(Shape::Pair, o..o + 1, n..n + 1);
+                placed.insert(o, n);
+            }
+        }
+    }
+
+    /// Candidate splits (`whole` = old side) or merges (`whole` = new side):
+    /// a block whose words are those of several consecutive blocks on the
+    /// other side, each mostly made of the whole's words. Returns
+    /// `(score, shape, old range, new range)`, at most one per whole block.
+    fn group_candidates(
+        &self,
+        cands: &[(usize, usize)],
+        whole: Side,
+    ) -> Vec<(f64, Shape, Range<usize>, Range<usize>)> {
+        let part = match whole {
+            Side::Old => Side::New,
+            Side::New => Side::Old,
+        };
+        let mut pieces: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+        let mut best_single: HashMap<usize, f64> = HashMap::new();
+        for &(o, n) in cands {
+            let (w, p) = match whole {
+                Side::Old => (o, n),
+                Side::New => (n, o),
+            };
+            let (wb, pb) = (self.bag(whole, w), self.bag(part, p));
+            let single = best_single.entry(w).or_insert(0.0);
+            *single = single.max(dice(wb, pb));
+            if containment(pb, wb) >= PIECE_MIN_CONTAINMENT {
+                pieces.entry(w).or_default().push(p);
+            }
+        }
+        let mut out = Vec::new();
+        for (w, mut ps) in pieces {
+            if ps.len() < 2 {
+                continue;
+            }
+            ps.sort_unstable();
+            let mut best: Option<(f64, usize, usize)> = None;
+            let mut start = 0;
+            while start < ps.len() {
+                // A run of consecutive pieces (candidates share the kind).
+                let mut end = start + 1;
+                while end < ps.len() && ps[end] == ps[end - 1] + 1 {
+                    end += 1;
+                }
+                for a in start..end {
+                    for b in a + 1..end.min(a + MAX_PIECES) {
+                        let joined = sum((a..=b).map(|k| self.bag(part, ps[k])));
+                        let score = dice(self.bag(whole, w), &joined);
+                        if best.is_none_or(|(s, _, _)| score > s) {
+                            best = Some((score, ps[a], ps[b]));
+                        }
+                    }
+                }
+                start = end;
+            }
+            if let Some((score, first, last)) = best
+                && score >= SPLIT_MIN_SIMILARITY
+                && score > best_single[&w]
+            {
+                out.push(match whole {
+                    Side::Old => (score, Shape::Split, w..w + 1, first..last + 1),
+                    Side::New => (score, Shape::Merge, first..last + 1, w..w + 1),
+                });
+            }
+        }
+        out
+    }
+
+    /// Stage 4: similar blocks anywhere in the document.
+    fn match_similar_anywhere(&mut self) {
+        let olds: Vec<usize> = (0..self.old.len())
+            .filter(|&o| self.is_free(Side::Old, o))
+            .collect();
+        let news: Vec<usize> = (0..self.new.len())
+            .filter(|&n| self.is_free(Side::New, n))
+            .collect();
+        if olds.is_empty() || news.is_empty() {
+            return;
+        }
+        let mut scored: Vec<(f64, usize, usize)> = self
+            .candidates(&olds, &news)
+            .into_iter()
+            .map(|(o, n)| (dice(&self.old_bags[o], &self.new_bags[n]), o, n))
+            .filter(|&(s, _, _)| s >= MOVE_MIN_SIMILARITY)
+            .collect();
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+        for (_, o, n) in scored {
+            if self.is_free(Side::Old, o) && self.is_free(Side::New, n) {
+                self.add(Shape::Pair, o..o + 1, n..n + 1);
+            }
+        }
+    }
+
+    /// Stage 5 and output: decide moves, build ops in new reading order.
+    fn finish(self) -> BodyDiff {
+        let keep = self.in_order();
+        // Deleted old blocks, attached to the in-place unit before them.
+        let mut leading: Vec<usize> = Vec::new();
+        let mut after: HashMap<usize, Vec<usize>> = HashMap::new();
+        let mut anchor: Option<usize> = None;
+        for o in 0..self.old.len() {
+            match self.old_unit[o] {
+                Some(u) if keep[u] => anchor = Some(u),
+                Some(_) => {}
+                None => match anchor {
+                    Some(u) => after.entry(u).or_default().push(o),
+                    None => leading.push(o),
+                },
+            }
+        }
+        let mut ops = Vec::with_capacity(self.new.len() + leading.len());
+        for &o in &leading {
+            ops.push(self.deleted(o));
+        }
+        for n in 0..self.new.len() {
+            match self.new_unit[n] {
+                None => ops.push(self.inserted(n)),
+                Some(u) if self.units[u].new.start == n => {
+                    ops.push(self.unit_op(&self.units[u], keep[u]));
+                    if let Some(dels) = after.get(&u) {
+                        for &o in dels {
+                            ops.push(self.deleted(o));
+                        }
+                    }
+                }
+                Some(_) => {}
+            }
+        }
+        let stats = stats(&ops);
+        BodyDiff { ops, stats }
+    }
+
+    fn deleted(&self, o: usize) -> BlockOp {
+        let b = &self.old[o];
+        BlockOp {
+            op: OpKind::Deleted,
+            kind: b.kind,
+            old: vec![o],
+            new: Vec::new(),
+            section: b.section.clone(),
+            old_section: None,
+            old_text: Some(b.text.clone()),
+            new_text: None,
+            words: Vec::new(),
+            cosmetic: false,
+        }
+    }
+
+    fn inserted(&self, n: usize) -> BlockOp {
+        let b = &self.new[n];
+        BlockOp {
+            op: OpKind::Inserted,
+            kind: b.kind,
+            old: Vec::new(),
+            new: vec![n],
+            section: b.section.clone(),
+            old_section: None,
+            old_text: None,
+            new_text: Some(b.text.clone()),
+            words: Vec::new(),
+            cosmetic: false,
+        }
+    }
+
+    fn unit_op(&self, u: &Unit, in_place: bool) -> BlockOp {
+        let first_new = &self.new[u.new.start];
+        let mut op = BlockOp {
+            op: OpKind::Equal,
+            kind: first_new.kind,
+            old: u.old.clone().collect(),
+            new: u.new.clone().collect(),
+            section: first_new.section.clone(),
+            old_section: None,
+            old_text: None,
+            new_text: None,
+            words: Vec::new(),
+            cosmetic: false,
+        };
+        let joined = |blocks: &[Block], r: &Range<usize>, sep: &str| -> String {
+            let texts: Vec<&str> = blocks[r.clone()].iter().map(|b| b.text.as_str()).collect();
+            texts.join(sep)
+        };
+        let (same_key, same_raw) = match u.shape {
+            Shape::Pair => (
+                self.old_ids[u.old.start] == self.new_ids[u.new.start],
+                self.old[u.old.start].text == first_new.text,
+            ),
+            // Pieces compare as if joined by a space: the paragraph break
+            // alone is not a word change.
+            Shape::Split | Shape::Merge => {
+                let canon = |c: &[String], r: &Range<usize>| c[r.clone()].join(" ");
+                (
+                    canon(&self.old_canon, &u.old) == canon(&self.new_canon, &u.new),
+                    joined(self.old, &u.old, " ") == joined(self.new, &u.new, " "),
+                )
+            }
+        };
+        op.op = match u.shape {
+            Shape::Split => OpKind::Split,
+            Shape::Merge => OpKind::Merged,
+            Shape::Pair if !in_place => OpKind::Moved,
+            Shape::Pair if same_raw => return op,
+            Shape::Pair => OpKind::Modified,
+        };
+        if op.op == OpKind::Moved {
+            op.old_section = self.old[u.old.start].section.clone();
+        }
+        let old_text = joined(self.old, &u.old, BLOCK_SEPARATOR);
+        let new_text = joined(self.new, &u.new, BLOCK_SEPARATOR);
+        if !same_raw {
+            op.words = word_diff(&old_text, &new_text, self.deadline);
+            op.cosmetic = same_key;
+        }
+        op.old_text = Some(old_text);
+        op.new_text = Some(new_text);
+        op
+    }
+}
+
+/// A small, fast, non-cryptographic hasher (FxHash's multiply-rotate) for
+/// interning block keys: the default SipHash would dominate the run time on
+/// long documents, and the keys are not attacker-chosen hash-flooding input
+/// in any way that matters for a local CLI.
+#[derive(Default, Clone, Copy)]
+struct FxHasher(u64);
+
+impl std::hash::Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            self.add(u64::from_le_bytes(c.try_into().unwrap_or_default()));
+        }
+        for &b in chunks.remainder() {
+            self.add(u64::from(b));
+        }
+    }
+
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+impl FxHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+type FxBuild = std::hash::BuildHasherDefault<FxHasher>;
+
+/// Counts ops by kind.
+pub(crate) fn stats(ops: &[BlockOp]) -> BodyStats {
+    let mut s = BodyStats::default();
+    for op in ops {
+        match op.op {
+            OpKind::Equal => s.equal += 1,
+            OpKind::Modified if op.cosmetic => s.cosmetic += 1,
+            OpKind::Modified => s.modified += 1,
+            OpKind::Inserted => s.inserted += 1,
+            OpKind::Deleted => s.deleted += 1,
+            OpKind::Moved => s.moved += 1,
+            OpKind::Split => s.split += 1,
+            OpKind::Merged => s.merged += 1,
+        }
+    }
+    s
+}

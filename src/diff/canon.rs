@@ -1,0 +1,130 @@
+//! Canonical comparison keys: the one place that decides when two texts "say
+//! the same thing".
+//!
+//! Publishers re-typeset pages all the time (straight quotes become curly,
+//! hyphens become en dashes, a non-breaking space appears), and a reader of a
+//! redline does not want those reported as edits. Every comparison in the
+//! engine therefore goes through [`canonical_key`]; the key is never stored or
+//! shown, only compared. Case is kept on purpose: a capitalisation change is
+//! an edit. (Block alignment pairs the key with the block kind, see
+//! `blocks`, so a heading and a paragraph with the same words never compare
+//! equal.)
+
+use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
+
+/// Canonical comparison key of a text.
+///
+/// Unicode NFKC; typographic quotes folded to ASCII (`‘ ’ ‚ ‛ ′` to `'`,
+/// `“ ” „ ‟ ″ « »` to `"`); dashes (`‐ ‑ ‒ – — ―`) folded to `-`; soft
+/// hyphens and zero-width characters removed; every Unicode space treated as
+/// a space; whitespace collapsed to single spaces and trimmed. Case is kept.
+pub fn canonical_key(text: &str) -> String {
+    // Fold first: NFKC would turn `″` into two primes before we could map it.
+    let folded = fold_and_collapse(text);
+    if folded.is_ascii() || is_nfkc_quick(folded.chars()) == IsNormalized::Yes {
+        folded
+    } else {
+        // NFKC can produce new foldable characters (full-width quotes, ...).
+        fold_and_collapse(&folded.nfkc().collect::<String>())
+    }
+}
+
+/// Maps one character to its canonical form; `None` drops it.
+fn fold(ch: char) -> Option<char> {
+    match ch {
+        '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{2032}' => Some('\''),
+        '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{2033}' | '\u{AB}' | '\u{BB}' => {
+            Some('"')
+        }
+        '\u{2010}'..='\u{2015}' => Some('-'),
+        '\u{AD}' | '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}' => None,
+        c if c.is_whitespace() => Some(' '),
+        c => Some(c),
+    }
+}
+
+/// Folds characters, collapses whitespace runs to one space and trims.
+///
+/// Runs of characters that need nothing are copied as slices, so the common
+/// case (clean text with single spaces) is little more than a copy: this
+/// runs on every block of both documents.
+fn fold_and_collapse(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut start = 0;
+    // True at the start and after a space, so leading and doubled spaces go.
+    let mut after_space = true;
+    for (i, ch) in text.char_indices() {
+        let plain = if ch == ' ' {
+            !after_space
+        } else {
+            (ch.is_ascii() && !ch.is_ascii_whitespace() && ch != '\x0B')
+                || (!ch.is_whitespace() && fold(ch) == Some(ch))
+        };
+        if plain {
+            after_space = ch == ' ';
+            continue;
+        }
+        out.push_str(&text[start..i]);
+        start = i + ch.len_utf8();
+        match fold(ch) {
+            Some(' ') if !after_space => {
+                out.push(' ');
+                after_space = true;
+            }
+            Some(' ') | None => {}
+            Some(folded) => {
+                out.push(folded);
+                after_space = false;
+            }
+        }
+    }
+    out.push_str(&text[start..]);
+    if out.ends_with(' ') {
+        out.pop();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_quotes_dashes_and_spaces() {
+        assert_eq!(
+            canonical_key("\u{201C}Safe\u{a0}yield\u{201D} \u{2014} it\u{2019}s  here\u{2033}"),
+            "\"Safe yield\" - it's here\""
+        );
+        assert_eq!(
+            canonical_key("\u{ab}oui\u{bb} \u{2018}a\u{201a}"),
+            "\"oui\" 'a'"
+        );
+    }
+
+    #[test]
+    fn drops_invisible_characters_and_trims() {
+        assert_eq!(
+            canonical_key("  co\u{ad}operation\u{200b} is\u{2060}\u{feff} key \n"),
+            "cooperation is key"
+        );
+    }
+
+    #[test]
+    fn applies_nfkc_but_keeps_case() {
+        assert_eq!(canonical_key("\u{FB01}nal \u{FF21}\u{FF22}"), "final AB");
+        assert_eq!(canonical_key("e\u{301}t\u{e9}"), "\u{e9}t\u{e9}");
+        assert_ne!(canonical_key("Policy"), canonical_key("policy"));
+    }
+
+    #[test]
+    fn collapses_every_kind_of_whitespace() {
+        assert_eq!(canonical_key(" a\tb  c\n"), "a b c");
+        assert_eq!(canonical_key("a\u{2003}b \u{a0} c\x0b"), "a b c");
+        assert_eq!(canonical_key("a \u{ad} b"), "a b");
+        assert_eq!(canonical_key("   "), "");
+        assert_eq!(
+            canonical_key("plain text, kept as is."),
+            "plain text, kept as is."
+        );
+    }
+}

@@ -1,0 +1,195 @@
+//! Word-bag similarity between blocks, and the index that finds candidates.
+//!
+//! Pairing an edited paragraph with its old self, spotting a split or a merge
+//! and finding a paragraph that moved elsewhere all ask "how much do these
+//! two texts share?". The answer here is the Dice coefficient over word
+//! multisets (lower-cased alphanumeric runs of the canonical key), which is
+//! cheap, symmetric and insensitive to word order. To stay fast on very long
+//! documents, candidates are never found by comparing every block with every
+//! other: [`candidate_pairs`] falls back to an inverted index over each
+//! block's rarest words when a region is large.
+
+use std::collections::HashMap;
+
+/// Above this many old×new combinations, candidates come from the index.
+const ALL_PAIRS_LIMIT: usize = 4096;
+/// Words found in more blocks than this are too common to point anywhere.
+const MAX_POSTING: usize = 64;
+/// How many of a block's rarest words are looked up in the index.
+const RARE_PROBES: usize = 8;
+/// How many candidates one block keeps (those sharing most probe words).
+const MAX_CANDIDATES: usize = 12;
+
+/// A block's words: sorted ids of its lower-cased alphanumeric runs, with
+/// repetitions (a multiset).
+pub(crate) type Bag = Vec<u32>;
+
+/// Gives every distinct (lower-cased) word a small id.
+#[derive(Debug, Default)]
+pub(crate) struct Words {
+    ids: HashMap<String, u32>,
+}
+
+impl Words {
+    /// The bag of words of a canonical text.
+    pub(crate) fn bag(&mut self, canonical: &str) -> Bag {
+        let mut bag: Bag = canonical
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(|w| {
+                let lower = w.to_lowercase();
+                let next = self.ids.len() as u32;
+                *self.ids.entry(lower).or_insert(next)
+            })
+            .collect();
+        bag.sort_unstable();
+        bag
+    }
+}
+
+/// Size of the multiset intersection of two sorted bags.
+pub(crate) fn common(a: &[u32], b: &[u32]) -> usize {
+    let (mut i, mut j, mut n) = (0, 0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                n += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    n
+}
+
+/// Dice coefficient `2|a∩b| / (|a|+|b|)`, in `0..=1`; 0 when both are empty.
+pub(crate) fn dice(a: &[u32], b: &[u32]) -> f64 {
+    if a.is_empty() && b.is_empty() {
+        return 0.0;
+    }
+    2.0 * common(a, b) as f64 / (a.len() + b.len()) as f64
+}
+
+/// Share of `part`'s words that are also in `whole`; 0 for an empty part.
+pub(crate) fn containment(part: &[u32], whole: &[u32]) -> f64 {
+    if part.is_empty() {
+        return 0.0;
+    }
+    common(part, whole) as f64 / part.len() as f64
+}
+
+/// Multiset union (sum) of several bags, sorted.
+pub(crate) fn sum<'a>(bags: impl Iterator<Item = &'a Bag>) -> Bag {
+    let mut out: Bag = bags.flat_map(|b| b.iter().copied()).collect();
+    out.sort_unstable();
+    out
+}
+
+/// Pairs `(old, new)` worth scoring between two sets of blocks.
+///
+/// Small regions get every combination. Large ones get, for each block, the
+/// blocks on the other side that share its rarest words (looked up in both
+/// directions, so the result does not depend on which side is "old").
+pub(crate) fn candidate_pairs(
+    olds: &[usize],
+    news: &[usize],
+    old_bags: &[Bag],
+    new_bags: &[Bag],
+) -> Vec<(usize, usize)> {
+    if olds.len().saturating_mul(news.len()) <= ALL_PAIRS_LIMIT {
+        return olds
+            .iter()
+            .flat_map(|&o| news.iter().map(move |&n| (o, n)))
+            .collect();
+    }
+    let mut pairs = probe(news, new_bags, olds, old_bags);
+    pairs.extend(
+        probe(olds, old_bags, news, new_bags)
+            .into_iter()
+            .map(|(n, o)| (o, n)),
+    );
+    pairs.sort_unstable();
+    pairs.dedup();
+    pairs
+}
+
+/// For each query block, the indexed blocks sharing most of its rare words,
+/// as `(indexed, query)` pairs.
+fn probe(
+    indexed: &[usize],
+    indexed_bags: &[Bag],
+    queries: &[usize],
+    query_bags: &[Bag],
+) -> Vec<(usize, usize)> {
+    let mut postings: HashMap<u32, Vec<usize>> = HashMap::new();
+    for &i in indexed {
+        let bag = &indexed_bags[i];
+        for (k, &w) in bag.iter().enumerate() {
+            if k == 0 || bag[k - 1] != w {
+                postings.entry(w).or_default().push(i);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    let mut hits: HashMap<usize, usize> = HashMap::new();
+    for &q in queries {
+        let bag = &query_bags[q];
+        let mut probes: Vec<(usize, u32)> = Vec::new();
+        for (k, &w) in bag.iter().enumerate() {
+            if k > 0 && bag[k - 1] == w {
+                continue;
+            }
+            if let Some(list) = postings.get(&w)
+                && list.len() <= MAX_POSTING
+            {
+                probes.push((list.len(), w));
+            }
+        }
+        probes.sort_unstable();
+        hits.clear();
+        for &(_, w) in probes.iter().take(RARE_PROBES) {
+            for &i in &postings[&w] {
+                *hits.entry(i).or_default() += 1;
+            }
+        }
+        let mut ranked: Vec<(usize, usize)> = hits.iter().map(|(&i, &c)| (c, i)).collect();
+        ranked.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        out.extend(ranked.iter().take(MAX_CANDIDATES).map(|&(_, i)| (i, q)));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dice_counts_repeated_words() {
+        let mut w = Words::default();
+        let a = w.bag("the cat and the dog");
+        let b = w.bag("The dog and a cat");
+        assert_eq!(common(&a, &b), 4);
+        assert!((dice(&a, &b) - 0.8).abs() < 1e-9);
+        assert_eq!(dice(&[], &[]), 0.0);
+        assert_eq!(containment(&w.bag("cat dog"), &a), 1.0);
+    }
+
+    #[test]
+    fn index_finds_the_matching_block_among_many() {
+        let mut w = Words::default();
+        let texts: Vec<String> = (0..200)
+            .map(|i| format!("common words here unique{i} marker{i} tail{i}"))
+            .collect();
+        let old_bags: Vec<Bag> = texts.iter().map(|t| w.bag(t)).collect();
+        let new_bags: Vec<Bag> = texts.iter().rev().map(|t| w.bag(t)).collect();
+        let olds: Vec<usize> = (0..200).collect();
+        let news: Vec<usize> = (0..200).collect();
+        let pairs = candidate_pairs(&olds, &news, &old_bags, &new_bags);
+        assert!(pairs.len() < 200 * 20, "index must prune: {}", pairs.len());
+        for o in 0..200 {
+            assert!(pairs.contains(&(o, 199 - o)));
+        }
+    }
+}

@@ -1,0 +1,162 @@
+use crate::util::{captures, env_in, run, run_binary, snapshots_dir};
+
+#[test]
+fn exit_codes_follow_diff() {
+    let files = captures();
+    let (a, b) = (files[0].to_str().unwrap(), files[1].to_str().unwrap());
+    let env = env_in(&snapshots_dir());
+    assert_eq!(run(&env, &["diff", a, a]).code, 0);
+    assert_eq!(run(&env, &["diff", a, b]).code, 1);
+    let missing = run(&env, &["diff", a, "/nonexistent/file.txt"]);
+    assert_eq!(missing.code, 2);
+    assert!(
+        missing.stderr.contains("/nonexistent/file.txt"),
+        "{}",
+        missing.stderr
+    );
+    assert_eq!(run(&env, &["no-such-command"]).code, 2);
+    assert_eq!(run(&env, &["--help"]).code, 0);
+}
+
+#[test]
+fn chrome_only_versions_diff_as_identical() {
+    let files = captures();
+    let (a, b) = (files[4].to_str().unwrap(), files[5].to_str().unwrap());
+    let r = run(&env_in(&snapshots_dir()), &["diff", a, b]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(r.stdout.contains("summary: no changes"), "{}", r.stdout);
+}
+
+fn has_escape(text: &str) -> bool {
+    text.contains('\u{1b}')
+}
+
+#[test]
+fn piped_output_and_no_color_have_no_escape_codes() {
+    let files = captures();
+    let (a, b) = (files[0].to_str().unwrap(), files[1].to_str().unwrap());
+    let dir = snapshots_dir();
+    // Piped (the child's stdout is a pipe): plain, with word markers.
+    let piped = run_binary(&dir, &["diff", a, b], &[]);
+    assert_eq!(piped.code, 1);
+    assert!(!has_escape(&piped.stdout), "{:?}", piped.stdout);
+    assert!(
+        piped.stdout.contains("{+ahead of the+}"),
+        "{}",
+        piped.stdout
+    );
+    // NO_COLOR wins over auto.
+    let no_color = run_binary(&dir, &["diff", a, b], &[("NO_COLOR", "1")]);
+    assert!(!has_escape(&no_color.stdout));
+    // --color always forces colour even into a pipe; never turns it off.
+    let always = run_binary(&dir, &["--color", "always", "diff", a, b], &[]);
+    assert!(has_escape(&always.stdout));
+    let never = run(&env_in(&dir), &["--color", "never", "diff", a, b]);
+    assert!(!has_escape(&never.stdout));
+}
+
+#[test]
+fn colour_in_a_terminal_unless_no_color() {
+    let files = captures();
+    let (a, b) = (files[0].to_str().unwrap(), files[1].to_str().unwrap());
+    let mut env = env_in(&snapshots_dir());
+    env.stdout_is_terminal = true;
+    env.terminal_width = Some(80);
+    let r = run(&env, &["diff", a, b]);
+    assert!(has_escape(&r.stdout));
+    assert!(
+        r.stdout
+            .lines()
+            .all(|l| strip_ansi(l).chars().count() <= 80),
+        "wrapped to the terminal width"
+    );
+    env.no_color = true;
+    assert!(!has_escape(&run(&env, &["diff", a, b]).stdout));
+}
+
+fn strip_ansi(s: &str) -> String {
+    let mut out = String::new();
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for d in chars.by_ref() {
+                if d.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[test]
+fn a_broken_profile_names_its_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = dir.path().join("bad.toml");
+    std::fs::write(&profile, "name = \"bad\"\n[text]\nbody_end = [\"(\"]\n").unwrap();
+    let seed = captures()[0].clone();
+    let r = run(
+        &env_in(dir.path()),
+        &[
+            "normalize",
+            seed.to_str().unwrap(),
+            "--profile",
+            profile.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("bad.toml") && r.stderr.contains("text.body_end"),
+        "{}",
+        r.stderr
+    );
+    let r = run(
+        &env_in(dir.path()),
+        &["normalize", seed.to_str().unwrap(), "--profile", "nope"],
+    );
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("no profile named \"nope\"") && r.stderr.contains("inss"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn html_captures_are_refused_clearly_for_now() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("page.html");
+    std::fs::write(&page, "<html><body><p>Hello</p></body></html>").unwrap();
+    let r = run(&env_in(dir.path()), &["normalize", page.to_str().unwrap()]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("page.html") && r.stderr.contains("not supported yet"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn markdown_files_diff_directly() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = dir.path().join("old.md");
+    let new = dir.path().join("new.md");
+    std::fs::write(
+        &old,
+        "# Terms\n\nWe keep your data for 30 days.\n\nWe never sell it.\n",
+    )
+    .unwrap();
+    std::fs::write(
+        &new,
+        "# Terms\n\nWe keep your data for 90 days.\n\nWe never sell it.\n",
+    )
+    .unwrap();
+    let r = run(
+        &env_in(dir.path()),
+        &["diff", old.to_str().unwrap(), new.to_str().unwrap()],
+    );
+    assert_eq!(r.code, 1, "{r:?}");
+    assert!(r.stdout.contains("[-30-]{+90+}"), "{}", r.stdout);
+}

@@ -1,0 +1,273 @@
+use crate::util::{captures, env_in, git, new_store, run, snapshots_dir};
+
+#[test]
+fn snapshot_twice_makes_one_commit() {
+    let (dir, store) = new_store();
+    let env = env_in(&store);
+    let seed = captures()[0].clone();
+    let first = run(
+        &env,
+        &["snapshot", seed.to_str().unwrap(), "--source", "paper"],
+    );
+    assert_eq!(first.code, 0, "{first:?}");
+    assert!(
+        first.stdout.contains("paper: recorded 2025-05-20"),
+        "{}",
+        first.stdout
+    );
+    let again = run(
+        &env,
+        &["snapshot", seed.to_str().unwrap(), "--source", "paper"],
+    );
+    assert_eq!(again.code, 0, "{again:?}");
+    assert!(
+        again.stdout.contains("unchanged") && again.stdout.contains("no commit"),
+        "{}",
+        again.stdout
+    );
+    // The store creation commit plus one version.
+    assert_eq!(git(&store, &["rev-list", "--count", "HEAD"]).trim(), "2");
+    assert_eq!(
+        git(&store, &["status", "--porcelain"]),
+        "",
+        "work tree matches history"
+    );
+    drop(dir);
+}
+
+#[test]
+fn the_layout_is_plain_files_in_git() {
+    let (_dir, store) = new_store();
+    let seed = captures()[0].clone();
+    run(
+        &env_in(&store),
+        &["snapshot", seed.to_str().unwrap(), "--source", "paper"],
+    );
+    let files = git(&store, &["ls-tree", "-r", "--name-only", "HEAD"]);
+    let files: Vec<&str> = files.lines().collect();
+    assert_eq!(
+        files,
+        [
+            ".gitignore",
+            "paper/capture.json",
+            "paper/document.md",
+            "paper/raw.txt",
+            "paper/related.md",
+            "redline.toml"
+        ]
+    );
+    let raw = std::fs::read(store.join("paper/raw.txt")).unwrap();
+    assert_eq!(
+        raw,
+        std::fs::read(&seed).unwrap(),
+        "the raw capture is kept byte for byte"
+    );
+    let capture: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(store.join("paper/capture.json")).unwrap())
+            .unwrap();
+    assert_eq!(capture["captured_at"], "2025-05-20T00:00:00Z");
+    assert_eq!(capture["sha256"].as_str().unwrap().len(), 64);
+    let related = std::fs::read_to_string(store.join("paper/related.md")).unwrap();
+    assert!(related.contains("## President Trump’s Visit to the Gulf"));
+}
+
+#[test]
+fn stored_versions_read_back_as_the_normalized_document() {
+    let (_dir, store) = new_store();
+    let env = env_in(&store);
+    let seed = captures()[0].clone();
+    run(
+        &env,
+        &["snapshot", seed.to_str().unwrap(), "--source", "paper"],
+    );
+    let shown = run(&env, &["show", "paper", "--format", "json"]);
+    let normalized = run(
+        &env,
+        &["normalize", seed.to_str().unwrap(), "--format", "json"],
+    );
+    assert_eq!(shown.code, 0, "{shown:?}");
+    assert_eq!(shown.stdout, normalized.stdout);
+}
+
+#[test]
+fn import_records_each_changed_capture_with_its_date_and_summary() {
+    let (_dir, store) = new_store();
+    let env = env_in(&store);
+    let r = run(&env, &["import", snapshots_dir().to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{r:?}");
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert_eq!(lines.len(), 6, "{}", r.stdout);
+    assert!(
+        lines[5].contains("unchanged"),
+        "the chrome-only capture makes no commit: {}",
+        lines[5]
+    );
+
+    // Five versions plus the store's creation.
+    assert_eq!(git(&store, &["rev-list", "--count", "HEAD"]).trim(), "6");
+    let dates = git(&store, &["log", "--format=%ad", "--date=short"]);
+    assert_eq!(
+        dates.lines().collect::<Vec<_>>()[..5],
+        [
+            "2025-07-22",
+            "2025-07-08",
+            "2025-06-24",
+            "2025-06-03",
+            "2025-05-20"
+        ]
+    );
+    let subjects = git(&store, &["log", "--format=%s"]);
+    let subjects: Vec<&str> = subjects.lines().collect();
+    assert_eq!(
+        subjects[0],
+        "inss-defense-treaty: 1 paragraph split, 1 merged"
+    );
+    assert_eq!(
+        subjects[1],
+        "inss-defense-treaty: 1 paragraph moved; title changed; related 1 moved 1 changed"
+    );
+    assert_eq!(
+        subjects[2],
+        "inss-defense-treaty: 1 paragraph added, 1 removed; date changed; related +2 -1"
+    );
+    assert_eq!(
+        subjects[3],
+        "inss-defense-treaty: 1 paragraph edited, 1 cosmetic change; topics +1"
+    );
+    assert!(subjects[4].starts_with("inss-defense-treaty: first version"));
+    let body = git(&store, &["log", "-1", "--format=%b"]);
+    assert!(
+        body.contains("Redline-Source: inss-defense-treaty"),
+        "{body}"
+    );
+    assert!(
+        body.contains("Redline-Capture: 2025-07-22-inss-defense-treaty.txt"),
+        "{body}"
+    );
+
+    let log = run(&env, &["log", "inss-defense-treaty", "--json"]);
+    let log: serde_json::Value = serde_json::from_str(&log.stdout).unwrap();
+    assert_eq!(log.as_array().unwrap().len(), 5);
+    assert_eq!(log[0]["summary"], "1 paragraph split, 1 merged");
+}
+
+#[test]
+fn revisions_by_offset_date_and_prefix() {
+    let (_dir, store) = new_store();
+    let env = env_in(&store);
+    run(
+        &env,
+        &["import", snapshots_dir().to_str().unwrap(), "--source", "p"],
+    );
+    let json = |args: &[&str]| -> serde_json::Value {
+        let r = run(&env, args);
+        assert_eq!(r.code, 1, "{args:?}: {r:?}");
+        serde_json::from_str(&r.stdout).unwrap()
+    };
+    // Default: the version before the latest against the latest.
+    let latest = json(&["diff", "p", "--format", "json"]);
+    assert_eq!(latest["stats"]["body"]["split"], 1);
+    // ~4 is the first version; a date means the version in effect that day.
+    let first_two = json(&["diff", "p", "~4", "~3", "--format", "json"]);
+    assert_eq!(first_two["stats"]["body"]["cosmetic"], 1);
+    let by_date = json(&["diff", "p", "2025-06-10", "2025-06-30", "--format", "json"]);
+    assert_eq!(by_date["stats"]["body"]["inserted"], 1);
+    let oldest = git(&store, &["log", "--format=%H", "-5"])
+        .lines()
+        .last()
+        .unwrap()
+        .to_string();
+    let by_prefix = json(&["diff", "p", &oldest[..8], "~3", "--format", "json"]);
+    assert_eq!(by_prefix, first_two);
+
+    let shown = run(&env, &["show", "p@2025-05-25", "--format", "text"]);
+    assert_eq!(shown.code, 0, "{shown:?}");
+    assert!(shown.stdout.contains("also raised the idea September 2019"));
+    let bad = run(&env, &["diff", "p", "~9"]);
+    assert_eq!(bad.code, 2);
+    assert!(bad.stderr.contains("only 5 versions"), "{}", bad.stderr);
+    let early = run(&env, &["show", "p@2020-01-01"]);
+    assert_eq!(early.code, 2);
+    assert!(
+        early.stderr.contains("first version is from 2025-05-20"),
+        "{}",
+        early.stderr
+    );
+}
+
+#[test]
+fn the_store_is_found_like_git_finds_a_repository() {
+    let (dir, store) = new_store();
+    let seed = captures()[0].clone();
+    let inner = store.join("paper");
+    std::fs::create_dir_all(&inner).unwrap();
+    // From a subdirectory: found upward.
+    let r = run(
+        &env_in(&inner),
+        &["snapshot", seed.to_str().unwrap(), "--source", "paper"],
+    );
+    assert_eq!(r.code, 0, "{r:?}");
+    // From elsewhere: through REDLINE_STORE, or --store.
+    let mut env = env_in(dir.path());
+    env.store = Some(store.clone());
+    assert_eq!(run(&env, &["log"]).code, 0);
+    let r = run(
+        &env_in(dir.path()),
+        &["--store", store.to_str().unwrap(), "log"],
+    );
+    assert_eq!(r.code, 0);
+    assert!(r.stdout.contains("paper: first version"), "{}", r.stdout);
+}
+
+#[test]
+fn no_store_is_a_clear_error_that_says_to_run_init() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = run(&env_in(dir.path()), &["log"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("no redline store found"), "{}", r.stderr);
+    assert!(r.stderr.contains("redline init"), "{}", r.stderr);
+    let r = run(
+        &env_in(dir.path()),
+        &["--store", dir.path().to_str().unwrap(), "log"],
+    );
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("is not a redline store") && r.stderr.contains("redline init"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn hostile_source_ids_are_refused_and_nothing_is_written() {
+    let (_dir, store) = new_store();
+    let seed = captures()[0].clone();
+    for id in ["../escape", "/tmp/x", ".git", "a/b", "UPPER"] {
+        let r = run(
+            &env_in(&store),
+            &["snapshot", seed.to_str().unwrap(), "--source", id],
+        );
+        assert_eq!(r.code, 2, "{id}");
+        assert!(r.stderr.contains("invalid source id"), "{}", r.stderr);
+    }
+    assert_eq!(git(&store, &["rev-list", "--count", "HEAD"]).trim(), "1");
+    assert!(!store.parent().unwrap().join("escape").exists());
+}
+
+#[test]
+fn a_capture_with_no_text_is_an_error_and_records_nothing() {
+    let (dir, store) = new_store();
+    let empty = dir.path().join("2025-01-01-empty.txt");
+    std::fs::write(&empty, "Menu\n  • Home\n  • About\n").unwrap();
+    let r = run(
+        &env_in(&store),
+        &["snapshot", empty.to_str().unwrap(), "--source", "x"],
+    );
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("found no publication text"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(git(&store, &["rev-list", "--count", "HEAD"]).trim(), "1");
+}
