@@ -18,3 +18,5 @@ mod snapshot_oracle;
 mod store;
 /// The terminal redline as a reader sees it (insta snapshots).
 mod term_output;
+/// The built binary needs no system library.
+mod linking;
