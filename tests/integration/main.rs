@@ -11,6 +11,9 @@ mod util;
 mod cli_behaviour;
 /// The seed capture normalizes to exactly the publication, field by field.
 mod normalize_seed;
+/// Every word `git diff --word-diff` marks in the real revision pairs of
+/// ../shared/revisions-dev is covered by a change redline reports.
+mod revisions;
 /// The diff of each consecutive pair of bundled captures equals what
 /// snapshots/inss-defense-treaty/README.md says the editor changed.
 mod snapshot_oracle;
