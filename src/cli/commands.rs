@@ -416,7 +416,15 @@ fn diff_command(
             let capture = fetch::from_file(&absolute(&ctx.env.cwd, Path::new(name)), None)?;
             Ok(normalize(&capture, &profiles, &choice)?)
         };
-        let (old_doc, new_doc) = (read(old)?, read(new)?);
+        // The two sides are independent: read and normalize them at once.
+        let (old_doc, new_doc) = std::thread::scope(|scope| {
+            let other = scope.spawn(|| read(new));
+            let first = read(old);
+            let second = other
+                .join()
+                .unwrap_or_else(|e| std::panic::resume_unwind(e));
+            Ok::<_, Error>((first?, second?))
+        })?;
         let d = diff(&old_doc, &new_doc, &DiffOptions::default());
         let header = term::Header {
             subject: title_of(&new_doc),
