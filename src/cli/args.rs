@@ -129,8 +129,12 @@ pub enum DocFormat {
 pub enum DiffFormat {
     /// A redline for people.
     Term,
-    /// The DocDiff as JSON.
+    /// The DocDiff as JSON (schema in docs/json-diff.md).
     Json,
+    /// One self-contained HTML page (no external requests).
+    Html,
+    /// Markdown for an issue or an email.
+    Md,
 }
 
 #[derive(Debug, Args)]
@@ -155,4 +159,12 @@ pub struct DiffViewArgs {
     /// when piped; 0 turns wrapping off).
     #[arg(long, value_name = "COLUMNS")]
     pub width: Option<usize>,
+    /// Counts only: the summary, changes per section, metadata and related
+    /// counts (with --format term).
+    #[arg(long)]
+    pub stat: bool,
+    /// Never page the output (by default a redline longer than the screen
+    /// goes through $PAGER, else `less -R`, when printing to a terminal).
+    #[arg(long)]
+    pub no_pager: bool,
 }

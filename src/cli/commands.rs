@@ -10,19 +10,20 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, Utc};
 
 use super::args::{Cli, ColorChoice, Command, DiffFormat, DiffViewArgs, DocFormat, ProfileArg};
-use super::{Env, Output};
+use super::{Env, Output, Pager};
 use crate::diff::{DiffOptions, DocDiff, diff};
 use crate::document::{Document, markdown};
 use crate::error::Error;
 use crate::exit_codes;
 use crate::fetch::{self, Capture};
 use crate::normalize::{ProfileChoice, Profiles, normalize};
-use crate::render::{json::to_json, summary::summary_line, term};
+use crate::render::{html, json::to_json, md, stat, summary::summary_line, term};
 use crate::store::{self, PROFILES_DIR, Recorded, RevSpec, SourceId, Store, Version};
 
 pub(super) fn dispatch(
     cli: Cli,
     env: &Env,
+    pager: Option<&Pager>,
     out: &mut Output,
     err: &mut dyn Write,
 ) -> Result<i32, Error> {
@@ -30,6 +31,7 @@ pub(super) fn dispatch(
         cli_store: cli.store.clone(),
         color: cli.color,
         env,
+        pager,
     };
     match cli.command {
         Command::Init { dir } => {
@@ -149,6 +151,8 @@ struct Ctx<'a> {
     cli_store: Option<PathBuf>,
     color: ColorChoice,
     env: &'a Env,
+    /// Set when standard output is a terminal (see [`Pager::from_process`]).
+    pager: Option<&'a Pager>,
 }
 
 impl Ctx<'_> {
@@ -412,14 +416,23 @@ fn diff_command(
             let capture = fetch::from_file(&absolute(&ctx.env.cwd, Path::new(name)), None)?;
             Ok(normalize(&capture, &profiles, &choice)?)
         };
-        let (old_doc, new_doc) = (read(old)?, read(new)?);
+        // The two sides are independent: read and normalize them at once.
+        let (old_doc, new_doc) = std::thread::scope(|scope| {
+            let other = scope.spawn(|| read(new));
+            let first = read(old);
+            let second = other
+                .join()
+                .unwrap_or_else(|e| std::panic::resume_unwind(e));
+            Ok::<_, Error>((first?, second?))
+        })?;
         let d = diff(&old_doc, &new_doc, &DiffOptions::default());
         let header = term::Header {
             subject: title_of(&new_doc),
             old_label: old.clone(),
             new_label: new.clone(),
         };
-        out.print(&render_diff(ctx, &d, &old_doc, &new_doc, &header, view))?;
+        let text = render_diff(ctx, &d, &old_doc, &new_doc, &header, view);
+        print_paged(ctx, view, &text, out)?;
         return Ok(exit_code(&d));
     }
     let store = ctx.store()?;
@@ -438,8 +451,50 @@ fn diff_command(
     let old = store.resolve(&id, &spec(1, 1)?)?;
     let new = store.resolve(&id, &spec(2, 0)?)?;
     let (text, d) = render_versions(ctx, &store, &id, &old, &new, view)?;
-    out.print(&text)?;
+    print_paged(ctx, view, &text, out)?;
     Ok(exit_code(&d))
+}
+
+/// Prints a redline, through the pager when standard output is a terminal,
+/// the text is longer than the screen, and `--no-pager` was not given. If
+/// the pager cannot be started, the text is printed directly.
+fn print_paged(ctx: &Ctx, view: &DiffViewArgs, text: &str, out: &mut Output) -> Result<(), Error> {
+    if let Some(pager) = ctx.pager
+        && !view.no_pager
+        && text.lines().count() > pager.height
+        && run_pager(pager, text).is_ok()
+    {
+        return Ok(());
+    }
+    out.print(text)
+}
+
+/// Runs the pager (a shell command) with `text` on its standard input and
+/// waits for it. Like git, sets `LESS=FRX` and `LV=-c` unless the user has
+/// set them, so colours survive and a short text does not wait for `q`.
+fn run_pager(pager: &Pager, text: &str) -> std::io::Result<()> {
+    use std::process::{Command, Stdio};
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c").arg(&pager.command).stdin(Stdio::piped());
+    if std::env::var_os("LESS").is_none() {
+        cmd.env("LESS", "FRX");
+    }
+    if std::env::var_os("LV").is_none() {
+        cmd.env("LV", "-c");
+    }
+    let mut child = cmd.spawn()?;
+    if let Some(mut stdin) = child.stdin.take() {
+        // The reader may quit early (q in less): a closed pipe is fine.
+        match stdin.write_all(text.as_bytes()) {
+            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                let _ = child.wait();
+                return Err(e);
+            }
+            _ => {}
+        }
+    }
+    child.wait()?;
+    Ok(())
 }
 
 fn render_versions(
@@ -473,7 +528,25 @@ fn render_diff(
 ) -> String {
     match view.format {
         DiffFormat::Json => to_json(d),
+        DiffFormat::Term if view.stat => stat::render(d, header, ctx.color()),
         DiffFormat::Term => term::render(d, old, new, header, &ctx.term_options(view)),
+        DiffFormat::Html => html::render(
+            d,
+            old,
+            new,
+            header,
+            &html::HtmlOptions {
+                context: view.context,
+                show_cosmetic: view.show_cosmetic,
+            },
+        ),
+        DiffFormat::Md => md::render(
+            d,
+            header,
+            &md::MdOptions {
+                show_cosmetic: view.show_cosmetic,
+            },
+        ),
     }
 }
 

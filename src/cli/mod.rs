@@ -47,21 +47,65 @@ impl Env {
     }
 }
 
+/// Where a long redline goes when standard output is a terminal: the pager
+/// command and the screen height that makes output "long".
+#[derive(Debug, Clone)]
+pub struct Pager {
+    /// A shell command reading the text on its standard input.
+    pub command: String,
+    /// Outputs with more lines than this are paged.
+    pub height: usize,
+}
+
+impl Pager {
+    /// The process's pager: `$PAGER`, else `less -R`; `None` when standard
+    /// output is not a terminal, or `$PAGER` is empty or `cat`.
+    pub fn from_process() -> Option<Pager> {
+        if !std::io::stdout().is_terminal() {
+            return None;
+        }
+        let command = match std::env::var("PAGER") {
+            Ok(p) if p.trim().is_empty() || p.trim() == "cat" => return None,
+            Ok(p) => p,
+            Err(_) => "less -R".to_string(),
+        };
+        let height = terminal_size::terminal_size().map_or(24, |(_, h)| usize::from(h.0));
+        Some(Pager { command, height })
+    }
+}
+
 /// Runs redline as a process: real arguments, environment and streams.
 pub fn run() -> i32 {
     let stdout = std::io::stdout();
     let stderr = std::io::stderr();
-    run_with(
+    run_with_pager(
         std::env::args_os(),
         &Env::from_process(),
+        Pager::from_process().as_ref(),
         &mut stdout.lock(),
         &mut stderr.lock(),
     )
 }
 
 /// Runs redline with the given arguments (the first is the program name),
-/// environment and output streams; returns the exit code.
+/// environment and output streams; returns the exit code. Never pages.
 pub fn run_with<I, T>(args: I, env: &Env, out: &mut dyn Write, err: &mut dyn Write) -> i32
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    run_with_pager(args, env, None, out, err)
+}
+
+/// [`run_with`], with a pager for redlines longer than the screen (`None`:
+/// never page, as when standard output is not a terminal).
+pub fn run_with_pager<I, T>(
+    args: I,
+    env: &Env,
+    pager: Option<&Pager>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> i32
 where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
@@ -85,7 +129,7 @@ where
         }
     };
     let mut out = Output::new(out);
-    let result = commands::dispatch(cli, env, &mut out, err);
+    let result = commands::dispatch(cli, env, pager, &mut out, err);
     match result {
         Ok(code) => code,
         Err(_) if out.broken_pipe => exit_codes::SUCCESS,

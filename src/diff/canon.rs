@@ -50,22 +50,37 @@ fn fold(ch: char) -> Option<char> {
 /// runs on every block of both documents.
 fn fold_and_collapse(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
+    let bytes = text.as_bytes();
     let mut start = 0;
     // True at the start and after a space, so leading and doubled spaces go.
     let mut after_space = true;
-    for (i, ch) in text.char_indices() {
-        let plain = if ch == ' ' {
-            !after_space
-        } else {
-            (ch.is_ascii() && !ch.is_ascii_whitespace() && ch != '\x0B')
-                || (!ch.is_whitespace() && fold(ch) == Some(ch))
-        };
-        if plain {
-            after_space = ch == ' ';
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        // ASCII fast path: most text is ASCII letters, digits, punctuation
+        // and single spaces, which need nothing.
+        if b < 0x80 {
+            let plain = if b == b' ' {
+                !after_space
+            } else {
+                !b.is_ascii_whitespace() && b != 0x0B
+            };
+            if plain {
+                after_space = b == b' ';
+                i += 1;
+                continue;
+            }
+        }
+        let ch = text[i..].chars().next().unwrap_or(' ');
+        let len = ch.len_utf8();
+        if b >= 0x80 && !ch.is_whitespace() && fold(ch) == Some(ch) {
+            after_space = false;
+            i += len;
             continue;
         }
         out.push_str(&text[start..i]);
-        start = i + ch.len_utf8();
+        start = i + len;
+        i += len;
         match fold(ch) {
             Some(' ') if !after_space => {
                 out.push(' ');

@@ -104,12 +104,14 @@ pub(crate) fn candidate_pairs(
             .flat_map(|&o| news.iter().map(move |&n| (o, n)))
             .collect();
     }
-    let mut pairs = probe(news, new_bags, olds, old_bags);
-    pairs.extend(
-        probe(olds, old_bags, news, new_bags)
-            .into_iter()
-            .map(|(n, o)| (o, n)),
-    );
+    // `probe` answers `(indexed, query)`: indexing the new side gives
+    // `(new, old)`, to be turned round; indexing the old side gives
+    // `(old, new)` as it is.
+    let mut pairs: Vec<(usize, usize)> = probe(news, new_bags, olds, old_bags)
+        .into_iter()
+        .map(|(n, o)| (o, n))
+        .collect();
+    pairs.extend(probe(olds, old_bags, news, new_bags));
     pairs.sort_unstable();
     pairs.dedup();
     pairs
@@ -174,6 +176,27 @@ mod tests {
         assert!((dice(&a, &b) - 0.8).abs() < 1e-9);
         assert_eq!(dice(&[], &[]), 0.0);
         assert_eq!(containment(&w.bag("cat dog"), &a), 1.0);
+    }
+
+    /// Regression: the index answered `(new, old)` instead of `(old, new)`,
+    /// which read past the end of the shorter side (a panic on a real pair
+    /// of revisions) and scored the wrong blocks against each other.
+    #[test]
+    fn index_pairs_are_old_then_new_when_sides_differ_in_size() {
+        let mut w = Words::default();
+        let texts: Vec<String> = (0..300)
+            .map(|i| format!("shared words here unique{i} marker{i} tail{i}"))
+            .collect();
+        let old_bags: Vec<Bag> = texts.iter().map(|t| w.bag(t)).collect();
+        // The new side: 100 blocks, the old blocks 200..300 in order.
+        let new_bags: Vec<Bag> = texts[200..].iter().map(|t| w.bag(t)).collect();
+        let olds: Vec<usize> = (0..300).collect();
+        let news: Vec<usize> = (0..100).collect();
+        let pairs = candidate_pairs(&olds, &news, &old_bags, &new_bags);
+        assert!(pairs.iter().all(|&(o, n)| o < 300 && n < 100));
+        for n in 0..100 {
+            assert!(pairs.contains(&(200 + n, n)), "missing ({}, {n})", 200 + n);
+        }
     }
 
     #[test]

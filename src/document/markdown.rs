@@ -11,9 +11,28 @@
 //! as a document (blocks split at blank lines, list items and table rows are
 //! blocks of their own).
 
+use std::ops::Range;
+
 use chrono::NaiveDate;
 
-use super::{Block, BlockKind, Document, Meta, RelatedItem, assign_sections, collapse_whitespace};
+use super::{Block, BlockKind, Document, Meta, RelatedItem, assign_sections};
+
+/// [`super::collapse_whitespace`], with a fast path for the common case of
+/// a Markdown line: ASCII with single inner spaces, which it returns as is.
+/// Large documents spend most of their parse time here.
+fn collapse_whitespace(text: &str) -> String {
+    let b = text.as_bytes();
+    let clean = b.first().is_none_or(|&c| c != b' ')
+        && b.last().is_none_or(|&c| c != b' ')
+        && b.iter()
+            .all(|&c| c.is_ascii() && !(0x09..=0x0D).contains(&c))
+        && !b.windows(2).any(|w| w == b"  ");
+    if clean {
+        text.to_string()
+    } else {
+        super::collapse_whitespace(text)
+    }
+}
 
 /// Writes the `document.md` form: front matter, then the body.
 pub fn document_to_markdown(doc: &Document) -> String {
@@ -101,15 +120,26 @@ pub fn related_to_markdown(related: &[RelatedItem]) -> String {
 /// Never fails: what is not recognised is read as paragraphs, and unknown
 /// front-matter keys are ignored.
 pub fn parse_document(text: &str) -> Document {
+    parse_document_with_spans(text).0
+}
+
+/// Reads a Markdown document like [`parse_document`], and also says where
+/// each body block came from: `spans[i]` is the byte range of `text` (from
+/// the first to the last source line, markers included) that became
+/// `body[i]`. Used to check the diff against line-based tools on the same
+/// files.
+pub fn parse_document_with_spans(text: &str) -> (Document, Vec<Range<usize>>) {
+    let base = text;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let (front, body) = split_front_matter(text);
     let mut doc = Document::default();
     if let Some(front) = front {
         doc.meta = parse_front_matter(front);
     }
-    doc.body = parse_blocks(body);
+    let (blocks, spans) = parse_blocks(base, body);
+    doc.body = blocks;
     assign_sections(&mut doc.body);
-    doc
+    (doc, spans)
 }
 
 /// Reads the `related.md` form back into items.
@@ -254,32 +284,50 @@ fn chunks(text: &str) -> Vec<Vec<&str>> {
     out
 }
 
-fn parse_blocks(text: &str) -> Vec<Block> {
+/// Byte range of `line` (a slice of `base`) inside `base`.
+fn span_of(base: &str, line: &str) -> Range<usize> {
+    let start = line.as_ptr() as usize - base.as_ptr() as usize;
+    start..start + line.len()
+}
+
+/// Body blocks and, for each, the byte range of `base` it was read from
+/// (`text` is a slice of `base`).
+fn parse_blocks(base: &str, text: &str) -> (Vec<Block>, Vec<Range<usize>>) {
     let mut body = Vec::new();
+    let mut spans: Vec<Range<usize>> = Vec::new();
     for chunk in chunks(text) {
         let mut paragraph: Vec<&str> = Vec::new();
         let mut in_quote = false;
-        let flush = |paragraph: &mut Vec<&str>, body: &mut Vec<Block>| {
-            if !paragraph.is_empty() {
-                let text = collapse_whitespace(&paragraph.join(" "));
-                body.push(Block::paragraph(unescape_paragraph(&text)));
-                paragraph.clear();
-            }
-        };
+        let flush =
+            |paragraph: &mut Vec<&str>, body: &mut Vec<Block>, spans: &mut Vec<Range<usize>>| {
+                if let (Some(first), Some(last)) = (paragraph.first(), paragraph.last()) {
+                    let text = collapse_whitespace(&paragraph.join(" "));
+                    body.push(Block::paragraph(unescape_paragraph(&text)));
+                    spans.push(span_of(base, first).start..span_of(base, last).end);
+                    paragraph.clear();
+                }
+            };
         for line in chunk {
             let trimmed = line.trim_start();
             let was_quote = std::mem::replace(&mut in_quote, false);
             if let Some(block) = line_block(trimmed) {
-                flush(&mut paragraph, &mut body);
+                flush(&mut paragraph, &mut body, &mut spans);
                 body.push(block);
+                spans.push(span_of(base, line));
             } else if trimmed.starts_with('>') && paragraph.is_empty() {
                 let continuing = was_quote;
                 let text = collapse_whitespace(trimmed.trim_start_matches('>'));
                 match body.last_mut() {
                     Some(last) if last.kind == BlockKind::Quote && continuing => {
                         last.text = collapse_whitespace(&format!("{} {}", last.text, text));
+                        if let Some(span) = spans.last_mut() {
+                            span.end = span_of(base, line).end;
+                        }
                     }
-                    _ => body.push(Block::with_kind(BlockKind::Quote, text)),
+                    _ => {
+                        body.push(Block::with_kind(BlockKind::Quote, text));
+                        spans.push(span_of(base, line));
+                    }
                 }
                 in_quote = true;
                 continue;
@@ -288,12 +336,19 @@ fn parse_blocks(text: &str) -> Vec<Block> {
             } else if let Some(last) = body.last_mut() {
                 // A wrapped list item: indented continuation line.
                 last.text = collapse_whitespace(&format!("{} {}", last.text, line));
+                if let Some(span) = spans.last_mut() {
+                    span.end = span_of(base, line).end;
+                }
             }
         }
-        flush(&mut paragraph, &mut body);
+        flush(&mut paragraph, &mut body, &mut spans);
     }
-    body.retain(|b| !b.text.is_empty());
-    body
+    let keep: Vec<bool> = body.iter().map(|b| !b.text.is_empty()).collect();
+    let mut k = keep.iter();
+    body.retain(|_| *k.next().unwrap_or(&false));
+    let mut k = keep.iter();
+    spans.retain(|_| *k.next().unwrap_or(&false));
+    (body, spans)
 }
 
 fn continues_list(body: &[Block], line: &str) -> bool {
@@ -408,6 +463,31 @@ mod tests {
             },
         ];
         assert_eq!(parse_related(&related_to_markdown(&items)), items);
+    }
+
+    #[test]
+    fn fast_collapse_matches_the_general_one() {
+        for t in [
+            "",
+            " ",
+            "a",
+            "plain text, one space.",
+            " lead",
+            "trail ",
+            "two  spaces",
+            "tab\there",
+            "line\nbreak",
+            "nb\u{a0}sp",
+            "\u{a0}lead",
+            "vt\u{b}ff\u{c}cr\r",
+            "ctl\u{7}\u{1f}\u{7f}",
+        ] {
+            assert_eq!(
+                collapse_whitespace(t),
+                crate::document::collapse_whitespace(t),
+                "{t:?}"
+            );
+        }
     }
 
     #[test]

@@ -2,14 +2,20 @@
 //! people and programs.
 //!
 //! - [`term`]: the coloured (or plain, when piped) redline for a terminal;
-//! - [`json`]: the versioned machine form;
+//! - [`json`]: the versioned machine form (`docs/json-diff.md`);
+//! - [`html`]: one self-contained page for a browser;
+//! - [`md`]: Markdown for an issue or an email;
+//! - [`stat`]: counts only (`--stat`);
 //! - [`summary`]: one-line summaries for commit messages and logs;
 //! - [`style`]: the only place that knows about colour.
 //!
 //! Page text is untrusted: everything page-derived goes through
 //! [`sanitize`] before it reaches a terminal.
 
+pub mod html;
 pub mod json;
+pub mod md;
+pub mod stat;
 pub mod style;
 pub mod summary;
 pub mod term;

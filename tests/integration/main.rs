@@ -9,8 +9,15 @@ mod util;
 
 /// Exit codes, colour and piped output, error messages.
 mod cli_behaviour;
+/// `--stat`, `--format md|json`, the pager and `--no-pager`.
+mod diff_formats;
+/// `--format html` rendered by a real headless Chromium (screenshot, DOM).
+mod html_chromium;
 /// The seed capture normalizes to exactly the publication, field by field.
 mod normalize_seed;
+/// Every word `git diff --word-diff` marks in the real revision pairs of
+/// ../shared/revisions-dev is covered by a change redline reports.
+mod revisions;
 /// The diff of each consecutive pair of bundled captures equals what
 /// snapshots/inss-defense-treaty/README.md says the editor changed.
 mod snapshot_oracle;

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Speed benchmark (not a test): times `redline diff --format json` against
+# `git diff --no-index --word-diff` on the same files, whole processes, in the
+# same run, and reports the median of RUNS runs plus redline's peak memory.
+#
+#   scripts/bench-large.sh [RUNS]          # default 7 runs
+#
+# 1. the large generated pair (benches/make_large_pair.rs: ~5 MB and ~10,000
+#    paragraphs a side, ~1 % edited, 20 moved, 10 added, 10 removed);
+# 2. the bundled captures (consecutive pairs in snapshots/inss-defense-treaty);
+# 3. the real revision pairs in ../shared/revisions-dev (when present).
+#
+# Needs: the Rust toolchain, git, GNU time (/usr/bin/time) for peak memory.
+# Results are recorded in BENCHMARKS.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=${1:-7}
+
+cargo build --release --locked -q --bin redline --example make_large_pair
+redline=$PWD/target/release/redline
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+target/release/examples/make_large_pair "$work"
+
+# Median wall time in ms of a command run $runs times (output discarded).
+median_ms() {
+  local times=() s e
+  for _ in $(seq "$runs"); do
+    s=$(date +%s%N)
+    "$@" >/dev/null 2>&1 || true
+    e=$(date +%s%N)
+    times+=($(( (e - s) / 1000 )))
+  done
+  printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.1f", a[int((NR+1)/2)]/1000}'
+}
+
+# Peak resident memory (KB) of one run.
+peak_kb() {
+  /usr/bin/time -f '%M' -o "$work/rss" "$@" >/dev/null 2>&1 || true
+  tail -1 "$work/rss"
+}
+
+git_wd() { git diff --no-index --no-color --word-diff "$1" "$2"; }
+red() { "$redline" diff "$1" "$2" --format json; }
+
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(uname -sr)"
+echo "redline $("$redline" --version | cut -d' ' -f2), $(git --version)"
+echo
+
+old=$work/old.md new=$work/new.md
+in_kb=$(( ($(stat -c%s "$old") + $(stat -c%s "$new")) / 1024 ))
+# Warm the page cache.
+cat "$old" "$new" >/dev/null
+r=$(median_ms red "$old" "$new")
+g=$(median_ms git_wd "$old" "$new")
+m=$(peak_kb "$redline" diff "$old" "$new" --format json)
+stats=$("$redline" diff "$old" "$new" --format json | tr -d ' \n' | grep -o '"body":{"equal[^}]*}' || true)
+echo "## large pair (input $in_kb KB both sides)"
+echo "redline ${r} ms, git ${g} ms, ratio $(awk -v r="$r" -v g="$g" 'BEGIN{printf "%.2f", r/g}'), redline peak ${m} KB ($(awk -v m="$m" -v i="$in_kb" 'BEGIN{printf "%.1f", m/i}')x input)"
+echo "redline found: $stats"
+echo
+
+echo "## bundled captures (snapshots/inss-defense-treaty)"
+echo "| pair | redline ms | git ms |"
+echo "|---|---|---|"
+prev=
+for f in snapshots/inss-defense-treaty/*.txt; do
+  if [ -n "$prev" ]; then
+    echo "| $(basename "$prev" .txt | cut -c1-10) → $(basename "$f" .txt | cut -c1-10) | $(median_ms red "$prev" "$f") | $(median_ms git_wd "$prev" "$f") |"
+  fi
+  prev=$f
+done
+echo
+
+revs=../shared/revisions-dev
+if [ -d "$revs" ]; then
+  echo "## real revision pairs ($revs)"
+  echo "| pair | KB a side | redline ms | git ms |"
+  echo "|---|---|---|---|"
+  tr=0 tg=0
+  for d in "$revs"/*/; do
+    o=$d/old.md n=$d/new.md
+    [ -f "$o" ] && [ -f "$n" ] || continue
+    r=$(median_ms red "$o" "$n"); g=$(median_ms git_wd "$o" "$n")
+    tr=$(awk -v a="$tr" -v b="$r" 'BEGIN{print a+b}'); tg=$(awk -v a="$tg" -v b="$g" 'BEGIN{print a+b}')
+    echo "| $(basename "$d") | $(( $(stat -c%s "$n") / 1024 )) | $r | $g |"
+  done
+  echo "| total | | $tr | $tg |"
+fi
