@@ -4,6 +4,8 @@
 //! the built binary where the process environment matters) on real files and
 //! real git repositories in temporary folders.
 
+/// A real HTTP server on 127.0.0.1 whose answers tests change between runs.
+mod server;
 /// Running redline and reading its output; the bundled captures.
 mod util;
 
@@ -18,3 +20,5 @@ mod snapshot_oracle;
 mod store;
 /// The terminal redline as a reader sees it (insta snapshots).
 mod term_output;
+/// Sources, fetching over loopback HTTP, the batch snapshot and its guards.
+mod tracking;
