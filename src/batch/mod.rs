@@ -27,6 +27,7 @@ use std::collections::HashSet;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
+use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use serde::Serialize;
@@ -175,6 +176,17 @@ pub struct BatchReport {
     /// Problems of the run itself (a damaged state file).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// Where the time went.
+    pub timings: Timings,
+}
+
+/// Wall-clock time of a run and the store's share of it.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Timings {
+    pub total_seconds: f64,
+    /// Reading the store, comparing, committing, syncing the work tree and
+    /// saving the run state (all on the calling thread).
+    pub store_seconds: f64,
 }
 
 /// How many sources ended in each status.
@@ -262,10 +274,14 @@ pub fn run(
     progress: &mut dyn FnMut(&SourceReport, usize),
 ) -> Result<BatchReport, Error> {
     let started_at = Utc::now().to_rfc3339();
+    let clock = Instant::now();
+    let mut store_time = Duration::ZERO;
     let state_dir = store.state_dir();
     let (mut state, warning) = crate::store::state::load(&state_dir);
     let warnings: Vec<String> = warning.into_iter().collect();
 
+    // Current versions by content, read once; updated as versions are made.
+    let mut digests = store.current_digests()?;
     // Requests are prepared here so workers never touch the state.
     let mut requests = Vec::with_capacity(jobs.len());
     for job in jobs {
@@ -275,7 +291,7 @@ pub fn run(
                 && s.last_status.as_deref() != Some("reverted")
                 && s.validated_url.as_deref() == Some(job.url.as_str())
         }) && !options.accept.contains(&job.id)
-            && store.current_digest(&job.id).ok().flatten().is_some();
+            && digests.contains_key(job.id.as_str());
         requests.push(Request {
             url: job.url.clone(),
             etag: s.filter(|_| conditional).and_then(|s| s.etag.clone()),
@@ -318,7 +334,13 @@ pub fn run(
         for (i, fetched) in rx {
             let job = &jobs[i];
             let entry = state.sources.entry(job.id.to_string()).or_default();
-            let report = settle(store, job, fetched, entry, options);
+            let t = Instant::now();
+            let current = digests.get(job.id.as_str()).cloned();
+            let report = settle(store, job, fetched, entry, current, options);
+            if let Some(recent) = entry_digest(&state, &job.id, &report) {
+                digests.insert(job.id.to_string(), recent);
+            }
+            store_time += t.elapsed();
             if matches!(report.status, Status::New | Status::Changed) {
                 touched.push(job.id.clone());
             }
@@ -329,12 +351,14 @@ pub fn run(
     });
 
     let mut warnings = warnings;
+    let t = Instant::now();
     if let Err(e) = store.sync_sources(&touched) {
         warnings.push(format!(
             "the new versions are committed, but the work tree was not updated ({e}); run `git checkout -- .` in the store"
         ));
     }
     crate::store::state::save(&state_dir, &state)?;
+    store_time += t.elapsed();
 
     let sources: Vec<SourceReport> = reports.into_iter().flatten().collect();
     let mut counts = Counts {
@@ -359,6 +383,10 @@ pub fn run(
         counts,
         sources,
         warnings,
+        timings: Timings {
+            total_seconds: clock.elapsed().as_secs_f64(),
+            store_seconds: store_time.as_secs_f64(),
+        },
     })
 }
 
@@ -392,6 +420,7 @@ fn settle(
     job: &Job,
     fetched: Fetch,
     state: &mut SourceState,
+    current: Option<String>,
     options: &BatchOptions,
 ) -> SourceReport {
     let now = Utc::now().to_rfc3339();
@@ -418,8 +447,17 @@ fn settle(
         Fetch::Failed(message) => Err(message),
         Fetch::Page { capture, doc } => {
             report.http_status = capture.status;
-            decide(store, job, &capture, doc, state, options, &mut report)
-                .map_err(|e| e.to_string())
+            decide(
+                store,
+                job,
+                &capture,
+                doc,
+                state,
+                current,
+                options,
+                &mut report,
+            )
+            .map_err(|e| e.to_string())
         }
     };
     match outcome {
@@ -438,18 +476,20 @@ fn settle(
     report
 }
 
-/// Compares a fetched page with the store, applies the guards, records.
+/// Compares a fetched page with the store (`current` is the digest of the
+/// current version), applies the guards, records.
+#[allow(clippy::too_many_arguments)]
 fn decide(
     store: &Store,
     job: &Job,
     capture: &Capture,
     doc: Result<Document, NormalizeError>,
     state: &mut SourceState,
+    current: Option<String>,
     options: &BatchOptions,
     report: &mut SourceReport,
 ) -> Result<Status, Error> {
     let accepted = options.accept.contains(&job.id);
-    let current = store.current_digest(&job.id)?;
     let keep_validators = |state: &mut SourceState| {
         state.etag = capture.etag.clone();
         state.last_modified = capture.last_modified.clone();
@@ -569,6 +609,23 @@ fn decide(
     } else {
         Status::New
     })
+}
+
+/// The digest of the version a report recorded, to keep `digests` current.
+fn entry_digest(
+    state: &crate::store::state::RunState,
+    id: &SourceId,
+    report: &SourceReport,
+) -> Option<String> {
+    if !matches!(report.status, Status::New | Status::Changed) {
+        return None;
+    }
+    state
+        .sources
+        .get(id.as_str())?
+        .recent
+        .first()
+        .map(|r| r.digest.clone())
 }
 
 /// Whether the version held last run is the one seen now.
