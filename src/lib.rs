@@ -34,6 +34,7 @@
 //! assert_eq!(changes.stats.body.modified, 1);
 //! ```
 
+pub mod batch;
 pub mod cli;
 pub mod diff;
 pub mod document;

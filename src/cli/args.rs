@@ -39,28 +39,74 @@ pub enum Command {
         /// Where to create it (default: the current directory).
         dir: Option<PathBuf>,
     },
-    /// Print the document a capture normalizes to (no store needed).
+    /// Print the document a capture or a URL normalizes to (no store needed).
     Normalize {
-        /// A capture: text (.txt), Markdown (.md) or HTML file.
-        file: PathBuf,
+        /// A capture (text .txt, Markdown .md or HTML file), or an http(s)
+        /// URL to fetch (for testing a profile).
+        #[arg(value_name = "FILE|URL")]
+        file: String,
         #[arg(long, value_enum, default_value_t = DocFormat::Json)]
         format: DocFormat,
         #[command(flatten)]
         profile: ProfileArg,
     },
-    /// Record a capture as the next version of a source.
+    /// Fetch tracked sources and record what changed; or record one URL or
+    /// capture file.
+    ///
+    /// `redline snapshot` checks every source in redline.toml, `redline
+    /// snapshot ID...` only those: one line per source (changed, unchanged,
+    /// not modified, reverted, suspect, failed), then a summary. `redline
+    /// snapshot URL` records one page without `add`; `redline snapshot FILE
+    /// --source ID` records a saved capture. Exit status: 0 every source was
+    /// checked; 2 some failed (the summary says which and why); with
+    /// --exit-code, 1 when something changed and nothing failed.
     Snapshot {
-        /// The capture file.
-        file: PathBuf,
-        /// The source id (its folder in the store).
+        /// Source ids (default: all), URLs, or one capture file.
+        #[arg(value_name = "ID|URL|FILE")]
+        targets: Vec<String>,
+        /// The source id for a capture file or a single URL.
         #[arg(long, value_name = "ID")]
-        source: String,
-        /// Capture time (RFC 3339 or YYYY-MM-DD; default: a date the file
-        /// name starts with, else now).
+        source: Option<String>,
+        /// Capture time of a file (RFC 3339 or YYYY-MM-DD; default: a date
+        /// the file name starts with, else now).
         #[arg(long, value_name = "TIME")]
         at: Option<String>,
         #[command(flatten)]
         profile: ProfileArg,
+        #[command(flatten)]
+        batch: BatchArgs,
+    },
+    /// Track a URL: add it to the store's redline.toml (committed).
+    Add {
+        /// The page's http(s) URL.
+        url: String,
+        /// The source id (default: a slug of the URL).
+        #[arg(long, value_name = "ID")]
+        id: Option<String>,
+        /// Site profile for this source (a name, or a .toml file in the
+        /// store's profiles/ folder).
+        #[arg(long, value_name = "NAME")]
+        profile: Option<String>,
+        /// CSS selector of the publication in the HTML page (repeatable).
+        #[arg(long, value_name = "CSS")]
+        select: Vec<String>,
+        /// CSS selector of parts to drop (repeatable).
+        #[arg(long, value_name = "CSS")]
+        remove: Vec<String>,
+        /// Extra request header, 'Name: value' (repeatable).
+        #[arg(long, value_name = "'K: V'")]
+        header: Vec<String>,
+    },
+    /// Stop tracking a source (its history stays in the store).
+    Remove {
+        /// The source id.
+        id: String,
+    },
+    /// List tracked sources with their last check, change and status.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
     },
     /// Record every capture in a folder, in file-name (date) order.
     Import {
@@ -113,6 +159,29 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = DocFormat::Md)]
         format: DocFormat,
     },
+}
+
+/// How a batch `snapshot` runs and reports.
+#[derive(Debug, Args)]
+pub struct BatchArgs {
+    /// Parallel fetches (default: [fetch] jobs in redline.toml, else 4);
+    /// requests to one host stay [fetch] min_interval_ms apart whatever N is.
+    #[arg(short = 'j', long, value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Print only the summary (and the sources that failed).
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// Print a machine-readable JSON report instead of lines.
+    #[arg(long)]
+    pub json: bool,
+    /// Exit 1 when any source changed (and none failed), for "mail me when
+    /// something changed" cron jobs.
+    #[arg(long)]
+    pub exit_code: bool,
+    /// Record what is fetched for this source even if a guard (suspect,
+    /// reverted) would hold it back (repeatable).
+    #[arg(long, value_name = "ID")]
+    pub accept: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, Utc};
 
 use super::args::{Cli, ColorChoice, Command, DiffFormat, DiffViewArgs, DocFormat, ProfileArg};
-use super::{Env, Output, Pager};
+use super::{Env, Output, Pager, tracking};
 use crate::diff::{DiffOptions, DocDiff, diff};
 use crate::document::{Document, markdown};
 use crate::error::Error;
@@ -46,20 +46,51 @@ pub(super) fn dispatch(
             format,
             profile,
         } => {
-            let profiles = ctx.profiles(ctx.try_store().as_ref())?;
+            let store = ctx.try_store();
+            let profiles = ctx.profiles(store.as_ref())?;
             let (profiles, choice) = profile_choice(profiles, &profile, &env.cwd)?;
-            let capture = fetch::from_file(&absolute(&env.cwd, &file), None)?;
+            let capture = if fetch::http::is_url(&file) {
+                tracking::fetch_url(store.as_ref(), &file)?
+            } else {
+                fetch::from_file(&absolute(&env.cwd, Path::new(&file)), None)?
+            };
             let doc = normalize(&capture, &profiles, &choice)?;
             out.print(&format_document(&doc, format))?;
             Ok(exit_codes::SUCCESS)
         }
         Command::Snapshot {
-            file,
+            targets,
             source,
             at,
             profile,
+            batch,
         } => {
+            let file = match targets.as_slice() {
+                [one]
+                    if !fetch::http::is_url(one)
+                        && absolute(&env.cwd, Path::new(one)).is_file() =>
+                {
+                    PathBuf::from(one)
+                }
+                _ => {
+                    return tracking::snapshot(
+                        &ctx,
+                        &targets,
+                        source.as_deref(),
+                        &profile,
+                        &batch,
+                        out,
+                        err,
+                    );
+                }
+            };
             let store = ctx.store()?;
+            let source = source.ok_or_else(|| {
+                Error::Usage(format!(
+                    "{} is a capture file: say which source it is a version of with --source ID",
+                    file.display()
+                ))
+            })?;
             let id = SourceId::parse(&source)?;
             let at = at.as_deref().map(parse_time).transpose()?;
             let (profiles, choice) =
@@ -121,6 +152,16 @@ pub(super) fn dispatch(
                 err,
             )
         }
+        Command::Add {
+            url,
+            id,
+            profile,
+            select,
+            remove,
+            header,
+        } => tracking::add(&ctx, url, id, profile, select, remove, header, out),
+        Command::Remove { id } => tracking::remove(&ctx, &id, out),
+        Command::List { json } => tracking::list(&ctx, json, out),
         Command::Diff {
             args,
             profile,
@@ -147,10 +188,10 @@ pub(super) fn dispatch(
 }
 
 /// What every command may need from the user's choices and environment.
-struct Ctx<'a> {
+pub(super) struct Ctx<'a> {
     cli_store: Option<PathBuf>,
     color: ColorChoice,
-    env: &'a Env,
+    pub(super) env: &'a Env,
     /// Set when standard output is a terminal (see [`Pager::from_process`]).
     pager: Option<&'a Pager>,
 }
@@ -162,7 +203,7 @@ impl Ctx<'_> {
         store::locate(explicit.as_deref(), from_env.as_deref(), &self.env.cwd)
     }
 
-    fn store(&self) -> Result<Store, Error> {
+    pub(super) fn store(&self) -> Result<Store, Error> {
         Ok(Store::open(&self.locate()?)?)
     }
 
@@ -171,7 +212,7 @@ impl Ctx<'_> {
     }
 
     /// Built-in profiles plus the store's `profiles/*.toml`.
-    fn profiles(&self, store: Option<&Store>) -> Result<Profiles, Error> {
+    pub(super) fn profiles(&self, store: Option<&Store>) -> Result<Profiles, Error> {
         let mut profiles = Profiles::builtin();
         let Some(store) = store else {
             return Ok(profiles);
@@ -215,7 +256,7 @@ impl Ctx<'_> {
     }
 }
 
-fn profile_choice(
+pub(super) fn profile_choice(
     profiles: Profiles,
     arg: &ProfileArg,
     cwd: &Path,
@@ -647,7 +688,7 @@ fn parse_time(text: &str) -> Result<DateTime<FixedOffset>, Error> {
     )))
 }
 
-fn read_to_string(path: &Path) -> Result<String, Error> {
+pub(super) fn read_to_string(path: &Path) -> Result<String, Error> {
     std::fs::read_to_string(path).map_err(|source| Error::Io {
         action: "read",
         path: path.display().to_string(),
@@ -655,7 +696,7 @@ fn read_to_string(path: &Path) -> Result<String, Error> {
     })
 }
 
-fn absolute(cwd: &Path, path: &Path) -> PathBuf {
+pub(super) fn absolute(cwd: &Path, path: &Path) -> PathBuf {
     if path.is_absolute() {
         path.to_path_buf()
     } else {

@@ -7,6 +7,7 @@
 
 mod args;
 mod commands;
+mod tracking;
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -27,6 +28,8 @@ pub struct Env {
     pub no_color: bool,
     /// Standard output is a terminal.
     pub stdout_is_terminal: bool,
+    /// Standard error is a terminal (progress bars go there).
+    pub stderr_is_terminal: bool,
     /// The terminal's width, when there is one.
     pub terminal_width: Option<usize>,
 }
@@ -42,6 +45,7 @@ impl Env {
                 .map(PathBuf::from),
             no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
             stdout_is_terminal,
+            stderr_is_terminal: std::io::stderr().is_terminal(),
             terminal_width: stdout_is_terminal.then(textwrap::termwidth),
         }
     }

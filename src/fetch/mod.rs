@@ -5,6 +5,9 @@
 //! SHA-256). A local file is a capture too; fetching over HTTP builds the same
 //! value. Nothing here interprets the page: that is `normalize`'s job.
 
+pub mod charset;
+pub mod http;
+
 use std::path::Path;
 
 use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone, Utc};
@@ -65,7 +68,9 @@ pub struct Capture {
     pub body: Vec<u8>,
 }
 
-/// Reading a capture failed.
+/// Getting a capture failed: reading a file, or fetching a URL.
+///
+/// Messages name the URL and say what to do; the batch prefixes the source id.
 #[derive(Debug, Error)]
 pub enum FetchError {
     #[error("cannot read capture {path}: {source}")]
@@ -74,6 +79,57 @@ pub enum FetchError {
         #[source]
         source: std::io::Error,
     },
+    /// The URL cannot be fetched at all (not http(s), no host).
+    #[error("{url} is not a URL redline can fetch: {reason}; give an http:// or https:// URL")]
+    BadUrl { url: String, reason: String },
+    /// The server answered with an error status (after any retries).
+    #[error("{url} answered HTTP {status}{after}; {advice}")]
+    Status {
+        url: String,
+        status: u16,
+        /// " after N attempts" when retried.
+        after: String,
+        advice: &'static str,
+    },
+    /// No answer within the timeout (after any retries).
+    #[error(
+        "{url} did not answer within {seconds} s{after}; the site may be down or slow: it will be tried again next run (raise [fetch] timeout_secs in redline.toml if it is always slow)"
+    )]
+    Timeout {
+        url: String,
+        seconds: u64,
+        after: String,
+    },
+    /// Connecting failed (DNS, refused, reset, TLS).
+    #[error("cannot connect to {url}{after}: {message}; check the URL and the network")]
+    Connect {
+        url: String,
+        message: String,
+        after: String,
+    },
+    /// More redirects than allowed (or a loop).
+    #[error(
+        "{url} redirected more than {max} times (a redirect loop?); check the URL in a browser and track the final address instead"
+    )]
+    TooManyRedirects { url: String, max: u32 },
+    /// A redirect to somewhere redline will not follow.
+    #[error(
+        "{url} redirected to {location:?}, which is not an http(s) URL; redline does not follow it"
+    )]
+    BadRedirect { url: String, location: String },
+    /// The body is larger than the cap.
+    #[error(
+        "{url} sent more than {limit} bytes, the size cap; it is probably not a publication page (raise [fetch] max_bytes in redline.toml if it is)"
+    )]
+    TooLarge { url: String, limit: u64 },
+    /// A content type that cannot be normalized yet.
+    #[error(
+        "{url} is {content_type:?}, an unsupported content type: redline reads HTML and plain text pages; remove this source or point it at the HTML page"
+    )]
+    UnsupportedContentType { url: String, content_type: String },
+    /// Anything else the HTTP client reported.
+    #[error("fetching {url} failed: {message}")]
+    Http { url: String, message: String },
 }
 
 impl Capture {
@@ -115,11 +171,11 @@ impl Capture {
         (!host.is_empty()).then(|| host.to_ascii_lowercase())
     }
 
-    /// The body as text: UTF-8, with invalid bytes replaced and a leading
-    /// byte-order mark removed.
+    /// The body as text, read by [`charset::decode`]: valid UTF-8 as UTF-8
+    /// whatever the server declared, else Windows-1252 for Western or wrong
+    /// `utf-8` labels; a leading byte-order mark removed.
     pub fn text(&self) -> String {
-        let text = String::from_utf8_lossy(&self.body);
-        text.strip_prefix('\u{feff}').unwrap_or(&text).to_string()
+        charset::decode(&self.body, self.charset.as_deref()).0
     }
 }
 

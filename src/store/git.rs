@@ -95,6 +95,11 @@ impl Store {
 
     /// Opens the store at `dir` (which must hold `redline.toml`).
     pub fn open(dir: &Path) -> Result<Store, StoreError> {
+        // redline writes only objects it just built and reads objects git
+        // wrote, so libgit2's per-insert existence checks and re-hashing of
+        // every object read only cost time (they dominated batch runs).
+        git2::opts::strict_object_creation(false);
+        git2::opts::strict_hash_verification(false);
         if !dir.join(STORE_MARKER).is_file() {
             return Err(StoreError::NotAStore {
                 path: dir.display().to_string(),
@@ -176,6 +181,21 @@ impl Store {
             .ok_or_else(|| self.unknown(source))?;
         let doc = self.document_at(source, &latest)?;
         Ok(Some((latest, doc)))
+    }
+
+    /// The current document of `source`, read from the latest commit alone
+    /// (no history walk; [`Store::current`] also finds its version).
+    pub fn current_document(&self, source: &SourceId) -> Result<Option<Document>, StoreError> {
+        let Some(head) = self.head_commit_id()? else {
+            return Ok(None);
+        };
+        let commit = self.git("read the latest commit", self.repo.find_commit(head))?;
+        if self.source_tree(&commit, source).is_none() {
+            return Ok(None);
+        }
+        let mut doc = markdown::parse_document(&self.read_file(&commit, source, DOCUMENT_FILE)?);
+        doc.related = markdown::parse_related(&self.read_file(&commit, source, RELATED_FILE)?);
+        Ok(Some(doc))
     }
 
     /// The document of `source` as recorded in `version`.
@@ -277,9 +297,130 @@ impl Store {
         }
     }
 
+    /// A digest of what a version of `doc` would store (its `document.md`
+    /// and `related.md`): equal digests mean equal versions. Computed without
+    /// touching the repository.
+    pub fn digest(doc: &Document) -> String {
+        let document_md = markdown::document_to_markdown(doc);
+        let related_md = markdown::related_to_markdown(&doc.related);
+        let hash = |text: &str| {
+            Oid::hash_object(ObjectType::Blob, text.as_bytes())
+                .map(|o| o.to_string())
+                .unwrap_or_default()
+        };
+        format!("{}:{}", hash(&document_md), hash(&related_md))
+    }
+
+    /// The digest of `source`'s current version (see [`Store::digest`]),
+    /// read from the latest tree alone: no file is read, no history walked.
+    pub fn current_digest(&self, source: &SourceId) -> Result<Option<String>, StoreError> {
+        let Some(tree) = self.head_tree_id()? else {
+            return Ok(None);
+        };
+        let tree = self.git("read the current tree", self.repo.find_tree(tree))?;
+        Ok(self.tree_digest(&tree, source))
+    }
+
+    /// The digests of every source's current version, read from the latest
+    /// tree once (a batch asks for all of them).
+    pub fn current_digests(&self) -> Result<std::collections::HashMap<String, String>, StoreError> {
+        let mut out = std::collections::HashMap::new();
+        let Some(tree) = self.head_tree_id()? else {
+            return Ok(out);
+        };
+        let tree = self.git("read the current tree", self.repo.find_tree(tree))?;
+        for entry in tree.iter() {
+            let Ok(Ok(id)) = entry.name().map(SourceId::parse) else {
+                continue;
+            };
+            if let Some(d) = self.tree_digest(&tree, &id) {
+                out.insert(id.to_string(), d);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Digests of the latest `n` versions of `source`, newest first. Walks
+    /// history; the batch keeps these in its run state and calls this only
+    /// when the state has lost them.
+    pub fn recent_digests(
+        &self,
+        source: &SourceId,
+        n: usize,
+    ) -> Result<Vec<(Version, String)>, StoreError> {
+        let mut out = Vec::new();
+        for version in self.versions(source)?.into_iter().take(n) {
+            let oid =
+                Oid::from_str(&version.id).map_err(|e| self.corrupt(&version.id, e.message()))?;
+            let commit = self.git("read a version", self.repo.find_commit(oid))?;
+            let tree = self.git("read a tree", commit.tree())?;
+            if let Some(d) = self.tree_digest(&tree, source) {
+                out.push((version, d));
+            }
+        }
+        Ok(out)
+    }
+
+    fn tree_digest(&self, tree: &git2::Tree<'_>, source: &SourceId) -> Option<String> {
+        let id = |name: &str| {
+            tree.get_path(Path::new(&format!("{source}/{name}")))
+                .ok()
+                .map(|e| e.id().to_string())
+        };
+        let dir = tree.get_name(source.as_str())?;
+        if dir.kind() != Some(ObjectType::Tree) {
+            return None;
+        }
+        let empty = Oid::hash_object(ObjectType::Blob, b"").ok()?.to_string();
+        Some(format!(
+            "{}:{}",
+            id(DOCUMENT_FILE).unwrap_or_else(|| empty.clone()),
+            id(RELATED_FILE).unwrap_or(empty)
+        ))
+    }
+
+    /// Commits a new `redline.toml` (the sources list) with `message`, and
+    /// writes it to the work tree.
+    pub fn commit_config(&self, text: &str, message: &str) -> Result<Version, StoreError> {
+        let head_tree = self.head_tree_id()?;
+        let mut root = self.builder(head_tree)?;
+        let blob = self.git("write a file", self.repo.blob(text.as_bytes()))?;
+        self.git("build a tree", root.insert(STORE_MARKER, blob, 0o100644))?;
+        let tree = self.git("write a tree", root.write())?;
+        let version = self.commit(tree, message, chrono::Utc::now().fixed_offset())?;
+        self.sync_work_tree(&[STORE_MARKER])?;
+        Ok(version)
+    }
+
     /// Records `doc` (from `capture`) as the next version of `source` with
     /// commit `message`, unless it equals the current version.
     pub fn record(
+        &self,
+        source: &SourceId,
+        doc: &Document,
+        capture: &Capture,
+        message: &str,
+    ) -> Result<Recorded, StoreError> {
+        let recorded = self.record_deferred(source, doc, capture, message)?;
+        if matches!(recorded, Recorded::New(_)) {
+            self.sync_work_tree(&[source.as_str()])?;
+        }
+        Ok(recorded)
+    }
+
+    /// Brings the work tree's folders of `sources` in line with the latest
+    /// commit, after [`Store::record_deferred`].
+    pub fn sync_sources(&self, sources: &[SourceId]) -> Result<(), StoreError> {
+        if sources.is_empty() {
+            return Ok(());
+        }
+        let paths: Vec<&str> = sources.iter().map(SourceId::as_str).collect();
+        self.sync_work_tree(&paths)
+    }
+
+    /// [`Store::record`] without updating the work tree: history is complete
+    /// when it returns; call [`Store::sync_sources`] once after a batch.
+    pub fn record_deferred(
         &self,
         source: &SourceId,
         doc: &Document,
@@ -323,7 +464,6 @@ impl Store {
         self.git("build a tree", root.insert(source.as_str(), dir, 0o040000))?;
         let tree = self.git("write a tree", root.write())?;
         let version = self.commit(tree, message, capture.captured_at)?;
-        self.sync_work_tree(&[source.as_str()])?;
         Ok(Recorded::New(version))
     }
 

@@ -16,8 +16,10 @@
 //! git objects, never from the work tree, so a half-updated work tree can't
 //! mislead a diff.
 
+pub mod config;
 mod git;
 pub mod revspec;
+pub mod state;
 
 use std::path::{Path, PathBuf};
 
@@ -71,6 +73,14 @@ pub enum StoreError {
     Corrupt {
         store: String,
         path: String,
+        message: String,
+    },
+    /// `redline.toml` is not valid.
+    #[error("{path}:{line}:{column}: {message}; fix redline.toml and run again")]
+    Config {
+        path: String,
+        line: usize,
+        column: usize,
         message: String,
     },
     #[error("cannot {action} {path}: {source}")]

@@ -4,6 +4,8 @@
 //! the built binary where the process environment matters) on real files and
 //! real git repositories in temporary folders.
 
+/// A real HTTP server on 127.0.0.1 whose answers tests change between runs.
+mod server;
 /// Running redline and reading its output; the bundled captures.
 mod util;
 
@@ -13,6 +15,8 @@ mod cli_behaviour;
 mod diff_formats;
 /// `--format html` rendered by a real headless Chromium (screenshot, DOM).
 mod html_chromium;
+/// The built binary needs no system library.
+mod linking;
 /// The seed capture normalizes to exactly the publication, field by field.
 mod normalize_seed;
 /// Every word `git diff --word-diff` marks in the real revision pairs of
@@ -25,5 +29,5 @@ mod snapshot_oracle;
 mod store;
 /// The terminal redline as a reader sees it (insta snapshots).
 mod term_output;
-/// The built binary needs no system library.
-mod linking;
+/// Sources, fetching over loopback HTTP, the batch snapshot and its guards.
+mod tracking;

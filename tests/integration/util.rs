@@ -34,6 +34,7 @@ pub fn env_in(cwd: &Path) -> Env {
         store: None,
         no_color: false,
         stdout_is_terminal: false,
+        stderr_is_terminal: false,
         terminal_width: None,
     }
 }
