@@ -129,10 +129,32 @@ struct Engine<'a> {
     new_bags: Vec<Bag>,
 }
 
+/// Blocks per side from which the two sides' keys are computed on two
+/// threads: keying is the engine's largest single cost on big documents.
+const PARALLEL_KEYS_MIN_BLOCKS: usize = 2_000;
+
+/// Canonical keys of both sides, in parallel when the documents are large.
+fn canonical_keys(old: &[Block], new: &[Block]) -> (Vec<String>, Vec<String>) {
+    let keys = |blocks: &[Block]| -> Vec<String> {
+        blocks.iter().map(|b| canonical_key(&b.text)).collect()
+    };
+    if old.len().max(new.len()) < PARALLEL_KEYS_MIN_BLOCKS {
+        return (keys(old), keys(new));
+    }
+    std::thread::scope(|scope| {
+        let other = scope.spawn(|| keys(new));
+        let old_keys = keys(old);
+        // A panic in the other thread is a bug in `canonical_key`; surface it.
+        let new_keys = other
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e));
+        (old_keys, new_keys)
+    })
+}
+
 impl<'a> Engine<'a> {
     fn new(old: &'a [Block], new: &'a [Block], deadline: Option<Instant>) -> Self {
-        let old_canon: Vec<String> = old.iter().map(|b| canonical_key(&b.text)).collect();
-        let new_canon: Vec<String> = new.iter().map(|b| canonical_key(&b.text)).collect();
+        let (old_canon, new_canon) = canonical_keys(old, new);
         // Intern keys to small integers: exact (no hash collisions) and cheap
         // to compare during alignment.
         let mut ids: HashMap<(BlockKind, &str), u32, FxBuild> = HashMap::default();

@@ -24,9 +24,9 @@ fn collapse_whitespace(text: &str) -> String {
     let b = text.as_bytes();
     let clean = b.first().is_none_or(|&c| c != b' ')
         && b.last().is_none_or(|&c| c != b' ')
-        && b.iter()
-            .all(|&c| c.is_ascii() && !(0x09..=0x0D).contains(&c))
-        && !b.windows(2).any(|w| w == b"  ");
+        && text.is_ascii()
+        && !b.iter().any(|&c| (0x09..=0x0D).contains(&c))
+        && !text.contains("  ");
     if clean {
         text.to_string()
     } else {
