@@ -260,13 +260,21 @@ enum Fetch {
     Failed(String),
 }
 
+/// New versions per pack file while a batch runs: a crash loses at most
+/// this many recorded versions (the next run records them again).
+pub const FLUSH_EVERY: usize = 50;
+
 /// Runs the batch over `jobs`; `progress` is called once per source as it is
 /// done, with the report and the count done so far.
 ///
-/// Errors only when the run state cannot be saved at the end; everything a
-/// source can fail on is in its report.
+/// Errors only when the store cannot write what was recorded, or the run
+/// state cannot be saved at the end; everything a source can fail on is in
+/// its report.
+///
+/// New versions are written as pack files ([`Store::with_packing`]), flushed
+/// every [`FLUSH_EVERY`] versions and at the end.
 pub fn run(
-    store: &Store,
+    store: &mut Store,
     client: &Client,
     profiles: &Profiles,
     jobs: &[Job],
@@ -306,7 +314,7 @@ pub fn run(
     let mut touched: Vec<SourceId> = Vec::new();
     let next = AtomicUsize::new(0);
     let workers = options.jobs.clamp(1, jobs.len().max(1));
-    std::thread::scope(|scope| {
+    store.with_packing(|store, packing| std::thread::scope(|scope| {
         let (tx, rx) = mpsc::channel::<(usize, Fetch)>();
         for _ in 0..workers {
             let tx = tx.clone();
@@ -340,15 +348,20 @@ pub fn run(
             if let Some(recent) = entry_digest(&state, &job.id, &report) {
                 digests.insert(job.id.to_string(), recent);
             }
-            store_time += t.elapsed();
             if matches!(report.status, Status::New | Status::Changed) {
                 touched.push(job.id.clone());
+                // A failed flush keeps its versions in memory; the final
+                // flush when packing ends tries again and reports failure.
+                if touched.len().is_multiple_of(FLUSH_EVERY) {
+                    let _ = packing.flush();
+                }
             }
+            store_time += t.elapsed();
             done += 1;
             progress(&report, done);
             reports[i] = Some(report);
         }
-    });
+    }))?;
 
     let mut warnings = warnings;
     let t = Instant::now();

@@ -238,7 +238,7 @@ pub(super) fn snapshot(
     out: &mut Output,
     err: &mut dyn Write,
 ) -> Result<i32, Error> {
-    let store = ctx.store()?;
+    let mut store = ctx.store()?;
     let config = config::load(store.root())?;
     let (profiles, cli_choice) =
         profile_choice(ctx.profiles(Some(&store))?, profile, &ctx.env.cwd)?;
@@ -348,7 +348,7 @@ pub(super) fn snapshot(
     let bar = ctx.env.stderr_is_terminal && !args.quiet && !args.json;
     let mut print_error = None;
     let report = batch::run(
-        &store,
+        &mut store,
         &client,
         &profiles,
         &jobs,

@@ -6,11 +6,13 @@
 //! new commit afterwards, for people who browse the store with git; redline
 //! itself reads only from objects.
 
+use std::cell::{Cell, RefCell};
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone};
 use git2::{ErrorCode, ObjectType, Oid, Repository, Signature, Time, TreeBuilder};
 
+use super::pack::{self, PackKind};
 use super::{PROFILES_DIR, Recorded, RevSpec, STORE_MARKER, SourceId, StoreError, Version};
 use crate::document::{Document, markdown};
 use crate::fetch::Capture;
@@ -38,6 +40,79 @@ format = 1
 pub struct Store {
     root: PathBuf,
     repo: Repository,
+    /// Inside [`Store::with_packing`]: new objects go to memory and are
+    /// written as packs; these are the ids written since the last flush.
+    packing: Cell<bool>,
+    written: RefCell<Vec<Oid>>,
+    /// Inside [`Store::with_packing`]: the newest commit, kept in memory until
+    /// its pack is on disk; the branch still points at the last flushed one.
+    pending_head: Cell<Option<Oid>>,
+}
+
+/// Priority of the in-memory object backend: above the loose and pack
+/// backends, so it receives every write while a batch packs.
+const MEMPACK_PRIORITY: i32 = 1000;
+
+/// The handle a batch uses to write what it has recorded so far to disk.
+pub struct Packing<'a> {
+    store: &'a Store,
+    odb: &'a git2::Odb<'a>,
+    mempack: &'a git2::Mempack<'a>,
+}
+
+impl Packing<'_> {
+    /// Writes every object recorded since the last flush as one pack file,
+    /// then moves the branch to the newest commit: objects first, ref last.
+    pub fn flush(&self) -> Result<(), StoreError> {
+        let store = self.store;
+        let mut oids = std::mem::take(&mut *store.written.borrow_mut());
+        let mut seen = std::collections::HashSet::new();
+        oids.retain(|oid| seen.insert(*oid));
+        if oids.is_empty() && store.pending_head.get().is_none() {
+            return Ok(());
+        }
+        let mut objects = Vec::with_capacity(oids.len());
+        for oid in &oids {
+            objects.push(store.git("read a new object", self.odb.read(*oid))?);
+        }
+        let mut entries = Vec::with_capacity(objects.len());
+        for object in &objects {
+            let kind = match object.kind() {
+                ObjectType::Commit => PackKind::Commit,
+                ObjectType::Tree => PackKind::Tree,
+                _ => PackKind::Blob,
+            };
+            entries.push((kind, object.data()));
+        }
+        let packs = store.root.join(".git/objects/pack").display().to_string();
+        let io = |source| StoreError::Io {
+            action: "write a pack into",
+            path: packs.clone(),
+            source,
+        };
+        let bytes = pack::encode(&entries).map_err(io)?;
+        drop(objects);
+        let mut writer = store.git("write a pack", self.odb.packwriter())?;
+        std::io::Write::write_all(&mut writer, &bytes).map_err(io)?;
+        store.git("index a pack", writer.commit().map(|_| ()))?;
+        store.git("empty the in-memory objects", self.mempack.reset())?;
+        if let Some(head) = store.pending_head.get() {
+            let name = store
+                .repo
+                .find_reference("HEAD")
+                .ok()
+                .and_then(|r| r.symbolic_target().ok().flatten().map(str::to_string))
+                .unwrap_or_else(|| "HEAD".to_string());
+            store.git(
+                "move the branch",
+                store
+                    .repo
+                    .reference(&name, head, true, "redline: record versions"),
+            )?;
+            store.pending_head.set(None);
+        }
+        Ok(())
+    }
 }
 
 impl std::fmt::Debug for Store {
@@ -73,6 +148,9 @@ impl Store {
         let store = Store {
             root: dir.to_path_buf(),
             repo,
+            packing: Cell::new(false),
+            written: RefCell::new(Vec::new()),
+            pending_head: Cell::new(None),
         };
         let files = [
             (STORE_MARKER, INITIAL_CONFIG.as_bytes()),
@@ -116,7 +194,55 @@ impl Store {
         Ok(Store {
             root: dir.to_path_buf(),
             repo,
+            packing: Cell::new(false),
+            written: RefCell::new(Vec::new()),
+            pending_head: Cell::new(None),
         })
+    }
+
+    /// Runs `record` with every new object kept in memory and written as
+    /// pack files (when it calls [`Packing::flush`], and once at the end)
+    /// instead of one file per object: a batch of many versions then costs a
+    /// few file creations rather than seven per version. The branch only
+    /// moves after a pack is on disk, so a crash loses the unflushed versions
+    /// (a later run records them again) and never leaves the branch pointing
+    /// at missing objects. If the final flush fails, the error is returned
+    /// and nothing after the last good flush is recorded.
+    pub fn with_packing<R>(
+        &mut self,
+        record: impl FnOnce(&Store, &Packing<'_>) -> R,
+    ) -> Result<R, StoreError> {
+        let result = {
+            let odb = self.git("open the object database", self.repo.odb())?;
+            let mempack = self.git(
+                "keep objects in memory",
+                odb.add_new_mempack_backend(MEMPACK_PRIORITY),
+            )?;
+            let packing = Packing {
+                store: self,
+                odb: &odb,
+                mempack: &mempack,
+            };
+            self.packing.set(true);
+            let result = record(self, &packing);
+            let flushed = packing.flush();
+            self.packing.set(false);
+            self.pending_head.set(None);
+            self.written.borrow_mut().clear();
+            flushed.map(|()| result)
+        };
+        // The memory backend stays in this handle's object database: reopen,
+        // so nothing written later can land in memory.
+        self.repo = self.git("reopen the repository", Repository::open(&self.root))?;
+        result
+    }
+
+    /// Notes an object written while packing, so the next flush packs it.
+    fn wrote(&self, oid: Oid) -> Oid {
+        if self.packing.get() {
+            self.written.borrow_mut().push(oid);
+        }
+        oid
     }
 
     /// The store's directory.
@@ -456,13 +582,13 @@ impl Store {
             (CAPTURE_FILE, capture_json.as_bytes()),
             (raw_name.as_str(), capture.body.as_slice()),
         ] {
-            let blob = self.git("write a file", self.repo.blob(content))?;
+            let blob = self.wrote(self.git("write a file", self.repo.blob(content))?);
             self.git("build a tree", dir.insert(name, blob, 0o100644))?;
         }
-        let dir = self.git("write a tree", dir.write())?;
+        let dir = self.wrote(self.git("write a tree", dir.write())?);
         let mut root = self.builder(head_tree)?;
         self.git("build a tree", root.insert(source.as_str(), dir, 0o040000))?;
-        let tree = self.git("write a tree", root.write())?;
+        let tree = self.wrote(self.git("write a tree", root.write())?);
         let version = self.commit(tree, message, capture.captured_at)?;
         Ok(Recorded::New(version))
     }
@@ -485,11 +611,21 @@ impl Store {
         };
         let parents: Vec<&git2::Commit> = parent.iter().collect();
         // Objects first; `Some("HEAD")` moves the branch last, atomically.
+        // While packing, the branch moves when the pack is flushed.
+        let update = if self.packing.get() {
+            None
+        } else {
+            Some("HEAD")
+        };
         let id = self.git(
             "commit",
             self.repo
-                .commit(Some("HEAD"), &sig, &sig, message, &tree, &parents),
+                .commit(update, &sig, &sig, message, &tree, &parents),
         )?;
+        self.wrote(id);
+        if self.packing.get() {
+            self.pending_head.set(Some(id));
+        }
         let commit = self.git("read the new commit", self.repo.find_commit(id))?;
         Ok(version_of(&commit))
     }
@@ -516,6 +652,9 @@ impl Store {
     }
 
     fn head_commit_id(&self) -> Result<Option<Oid>, StoreError> {
+        if let Some(pending) = self.pending_head.get() {
+            return Ok(Some(pending));
+        }
         match self.repo.head() {
             Ok(head) => Ok(head.target()),
             Err(e) if matches!(e.code(), ErrorCode::UnbornBranch | ErrorCode::NotFound) => Ok(None),

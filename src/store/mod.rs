@@ -18,6 +18,7 @@
 
 pub mod config;
 mod git;
+mod pack;
 pub mod revspec;
 pub mod state;
 
@@ -26,7 +27,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, FixedOffset};
 use thiserror::Error;
 
-pub use git::Store;
+pub use git::{Packing, Store};
 pub use revspec::RevSpec;
 
 /// The file that marks a directory as a redline store.

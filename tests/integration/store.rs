@@ -271,3 +271,92 @@ fn a_capture_with_no_text_is_an_error_and_records_nothing() {
     );
     assert_eq!(git(&store, &["rev-list", "--count", "HEAD"]).trim(), "1");
 }
+
+/// A batch writes its versions as pack files, flushed along the way: the
+/// history is complete and valid for git, no loose object is written, and
+/// the same handle writes to disk as usual afterwards.
+#[test]
+fn packed_batches_leave_a_complete_history_git_accepts() {
+    use redline::document::{Block, Document};
+    use redline::fetch::{Capture, CaptureKind};
+    use redline::store::{SourceId, Store};
+
+    let (_dir, store_dir) = new_store();
+    let counts = |dir: &std::path::Path, name: &str| -> u64 {
+        let out = git(dir, &["count-objects", "-v"]);
+        out.lines()
+            .find_map(|l| l.strip_prefix(name))
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap()
+    };
+    let loose_before = counts(&store_dir, "count:");
+    let mut store = Store::open(&store_dir).unwrap();
+    let at = chrono::DateTime::parse_from_rfc3339("2025-06-01T00:00:00Z").unwrap();
+    let ids: Vec<SourceId> = (0..3)
+        .map(|i| SourceId::parse(&format!("s{i}")).unwrap())
+        .collect();
+    let recorded = store
+        .with_packing(|store, packing| {
+            let mut n: usize = 0;
+            for round in 0..40 {
+                for id in &ids {
+                    let doc = Document {
+                        body: vec![Block::paragraph(format!("Version {round} of {id}."))],
+                        ..Document::default()
+                    };
+                    let raw = format!("raw capture {round} of {id}").into_bytes();
+                    let capture = Capture::new(id.as_str(), raw, CaptureKind::Text, at);
+                    store
+                        .record_deferred(id, &doc, &capture, &format!("{id}: version {round}"))
+                        .unwrap();
+                    n += 1;
+                    if n.is_multiple_of(50) {
+                        packing.flush().unwrap();
+                    }
+                }
+            }
+            n
+        })
+        .unwrap();
+    assert_eq!(recorded, 120);
+    store.sync_sources(&ids).unwrap();
+
+    assert_eq!(
+        git(&store_dir, &["rev-list", "--count", "HEAD"]).trim(),
+        "121"
+    );
+    for id in &ids {
+        assert_eq!(store.versions(id).unwrap().len(), 40);
+    }
+    git(&store_dir, &["fsck", "--strict", "--no-dangling"]);
+    assert_eq!(
+        counts(&store_dir, "count:"),
+        loose_before,
+        "no loose objects were written"
+    );
+    assert!(counts(&store_dir, "packs:") >= 3, "one pack per flush");
+    assert_eq!(git(&store_dir, &["status", "--porcelain"]), "");
+
+    // Writes after packing, on the same handle, go to disk as usual.
+    let extra = SourceId::parse("extra").unwrap();
+    let doc = Document {
+        body: vec![Block::paragraph("Written after the batch.")],
+        ..Document::default()
+    };
+    let capture = Capture::new("extra", b"x".to_vec(), CaptureKind::Text, at);
+    store
+        .record(&extra, &doc, &capture, "extra: first")
+        .unwrap();
+    drop(store);
+    assert_eq!(
+        Store::open(&store_dir)
+            .unwrap()
+            .versions(&extra)
+            .unwrap()
+            .len(),
+        1
+    );
+    git(&store_dir, &["fsck", "--strict", "--no-dangling"]);
+}
