@@ -9,6 +9,9 @@ mod util;
 
 /// Exit codes, colour and piped output, error messages.
 mod cli_behaviour;
+/// HTML captures: the bundled page as served equals its text captures;
+/// encodings, profile selectors, bad input.
+mod html_captures;
 /// The seed capture normalizes to exactly the publication, field by field.
 mod normalize_seed;
 /// The diff of each consecutive pair of bundled captures equals what
