@@ -54,3 +54,28 @@ fn all_pages(bencher: divan::Bencher) {
             }
         });
 }
+
+/// The baseline: `dom_smoothie` alone (parse and readability, text in
+/// `Formatted` mode), to compare redline's extra passes with on the same
+/// machine at the same time.
+#[divan::bench(sample_count = 10, sample_size = 1)]
+fn dom_smoothie_alone(bencher: divan::Bencher) {
+    let pages: Vec<String> = pages()
+        .iter()
+        .map(|p| decode(p, None, None, true).text)
+        .collect();
+    bencher
+        .counter(divan::counter::ItemsCount::new(pages.len()))
+        .bench_local(|| {
+            for page in &pages {
+                let config = dom_smoothie::Config {
+                    text_mode: dom_smoothie::TextMode::Formatted,
+                    ..dom_smoothie::Config::default()
+                };
+                if let Ok(mut r) = dom_smoothie::Readability::new(page.as_str(), None, Some(config))
+                {
+                    let _ = divan::black_box(r.parse());
+                }
+            }
+        });
+}

