@@ -16,7 +16,7 @@ use crate::document::{Document, markdown};
 use crate::error::Error;
 use crate::exit_codes;
 use crate::fetch::{self, Capture};
-use crate::normalize::{ProfileChoice, Profiles, normalize};
+use crate::normalize::{ProfileChoice, Profiles, normalize, normalize_report};
 use crate::render::{html, json::to_json, md, stat, summary::summary_line, term};
 use crate::store::{self, PROFILES_DIR, Recorded, RevSpec, SourceId, Store, Version};
 
@@ -54,8 +54,9 @@ pub(super) fn dispatch(
             } else {
                 fetch::from_file(&absolute(&env.cwd, Path::new(&file)), None)?
             };
-            let doc = normalize(&capture, &profiles, &choice)?;
-            out.print(&format_document(&doc, format))?;
+            let normalized = normalize_report(&capture, &profiles, &choice)?;
+            warn(err, &capture, &normalized.warnings);
+            out.print(&format_document(&normalized.document, format))?;
             Ok(exit_codes::SUCCESS)
         }
         Command::Snapshot {
@@ -96,7 +97,7 @@ pub(super) fn dispatch(
             let (profiles, choice) =
                 profile_choice(ctx.profiles(Some(&store))?, &profile, &env.cwd)?;
             let capture = fetch::from_file(&absolute(&env.cwd, &file), at)?;
-            let outcome = record(&store, &id, &capture, &profiles, &choice)?;
+            let outcome = record(&store, &id, &capture, &profiles, &choice, err)?;
             out.print(&outcome.line(&id))?;
             Ok(exit_codes::SUCCESS)
         }
@@ -308,12 +309,16 @@ fn record(
     capture: &Capture,
     profiles: &Profiles,
     choice: &ProfileChoice,
+    err: &mut dyn Write,
 ) -> Result<Outcome, Error> {
     let in_source = |e: Error| Error::InSource {
         source_id: id.to_string(),
         error: Box::new(e),
     };
-    let doc = normalize(capture, profiles, choice).map_err(|e| in_source(e.into()))?;
+    let normalized =
+        normalize_report(capture, profiles, choice).map_err(|e| in_source(e.into()))?;
+    warn(err, capture, &normalized.warnings);
+    let doc = normalized.document;
     let current = store.current(id)?;
     let summary = match &current {
         Some((_, old)) => summary_line(&diff(old, &doc, &DiffOptions::default())),
@@ -340,6 +345,18 @@ fn record(
         Recorded::New(version) => Outcome::New { version, summary },
         Recorded::Unchanged(version) => Outcome::Unchanged(version),
     })
+}
+
+/// Prints normalization warnings (a profile selector that matched nothing).
+fn warn(err: &mut dyn Write, capture: &Capture, warnings: &[String]) {
+    for w in warnings {
+        let _ = writeln!(
+            err,
+            "redline: warning: {}: {}",
+            crate::render::sanitize(&capture.origin()),
+            crate::render::sanitize(w)
+        );
+    }
 }
 
 fn capture_name(capture: &Capture) -> String {
@@ -404,7 +421,7 @@ fn import(
     for file in files {
         let result = fetch::from_file(&file, None)
             .map_err(Error::from)
-            .and_then(|capture| record(store, id, &capture, profiles, choice));
+            .and_then(|capture| record(store, id, &capture, profiles, choice, err));
         match result {
             Ok(outcome) => {
                 out.print(&outcome.line(id))?;

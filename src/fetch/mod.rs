@@ -170,13 +170,6 @@ impl Capture {
         let host = host.rsplit('@').next()?.split(':').next()?;
         (!host.is_empty()).then(|| host.to_ascii_lowercase())
     }
-
-    /// The body as text, read by [`charset::decode`]: valid UTF-8 as UTF-8
-    /// whatever the server declared, else Windows-1252 for Western or wrong
-    /// `utf-8` labels; a leading byte-order mark removed.
-    pub fn text(&self) -> String {
-        charset::decode(&self.body, self.charset.as_deref()).0
-    }
 }
 
 /// Reads a local file as a capture.

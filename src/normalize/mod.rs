@@ -3,12 +3,16 @@
 //! A capture is a whole page: menus, players, footers, sidebars and the
 //! publication somewhere inside. Normalizing keeps what a reader of the
 //! publication sees and drops what changes without an editor's hand. It is
-//! layered: generic rules first (block classification for text captures),
-//! then what the site's profile (data, see [`profile`]) says precisely. This
-//! module does no I/O: the command layer reads files and user profiles and
-//! hands them in.
+//! layered: generic rules first (main-content extraction for HTML, block
+//! classification for text captures), then the metadata the page declares,
+//! then what the site's profile (data, see [`profile`]) says precisely.
+//! Bytes become text in [`decode`] (BOM, HTTP charset, `<meta>`, detector).
+//! This module does no I/O: the command layer reads files and user profiles
+//! and hands them in.
 
 pub mod dates;
+pub mod decode;
+pub mod html;
 pub mod profile;
 pub mod text;
 
@@ -23,15 +27,35 @@ pub use profile::{Profile, Profiles};
 pub enum NormalizeError {
     /// The capture yielded no body text: the page changed shape or the
     /// profile no longer fits. Never treated as "the article was deleted".
+    /// `reason` is empty or a parenthesized detail starting with a space
+    /// (which profile selector matched nothing).
     #[error(
-        "found no publication text in {origin}: the page may have changed shape or be empty; check the capture, or write a site profile (see profiles/README.md)"
+        "found no publication text in {origin}{reason}: the page may have changed shape or be empty; check the capture, or write a site profile (see profiles/README.md)"
     )]
-    EmptyBody { origin: String },
-    /// The capture is of a kind this version cannot read.
+    EmptyBody { origin: String, reason: String },
+    /// The capture is larger than any publication page redline reads.
     #[error(
-        "{origin}: {kind} captures are not supported yet; save the page as text (select all, copy) or Markdown"
+        "{origin} is {size} bytes of HTML, more than the {limit} bytes redline reads; is it really one publication page?"
     )]
-    Unsupported { origin: String, kind: &'static str },
+    TooLarge {
+        origin: String,
+        size: usize,
+        limit: usize,
+    },
+    /// The capture is named or served as HTML but is not text.
+    #[error(
+        "{origin} does not look like an HTML page: {reason}; check that the file is the saved page"
+    )]
+    NotHtml { origin: String, reason: String },
+    /// The page nests elements deeper than any real page does.
+    #[error(
+        "{origin} nests HTML elements {depth} deep (more than {limit}); redline does not read such pages, check the capture"
+    )]
+    TooDeep {
+        origin: String,
+        depth: usize,
+        limit: usize,
+    },
     /// A profile file is not valid.
     #[error("profile {origin}: {message}")]
     Profile { origin: String, message: String },
@@ -50,31 +74,65 @@ pub enum ProfileChoice {
     Named(String),
 }
 
+/// A normalized capture and what the user should know about how it went.
+#[derive(Debug, Clone)]
+pub struct Normalized {
+    pub document: Document,
+    /// Things that did not fit but did not stop normalization, such as a
+    /// profile selector that matched nothing. Shown to the user as warnings.
+    pub warnings: Vec<String>,
+}
+
 /// Normalizes one capture.
 pub fn normalize(
     capture: &Capture,
     profiles: &Profiles,
     choice: &ProfileChoice,
 ) -> Result<Document, NormalizeError> {
+    normalize_report(capture, profiles, choice).map(|n| n.document)
+}
+
+/// Normalizes one capture and reports the warnings too.
+pub fn normalize_report(
+    capture: &Capture,
+    profiles: &Profiles,
+    choice: &ProfileChoice,
+) -> Result<Normalized, NormalizeError> {
     let origin = capture.origin();
-    let doc = match capture.kind {
+    let decoded = decode::decode(
+        &capture.body,
+        capture.charset.as_deref(),
+        capture.content_type.as_deref(),
+        capture.kind == CaptureKind::Html,
+    );
+    let text = decoded.text;
+    let normalized = match capture.kind {
         CaptureKind::Text => {
-            let text = capture.text();
             let profile = choose(profiles, choice, capture, &text)?;
-            text::normalize_text(&text, profile)
+            Normalized {
+                document: text::normalize_text(&text, profile),
+                warnings: Vec::new(),
+            }
         }
-        CaptureKind::Markdown => markdown::parse_document(&capture.text()),
+        CaptureKind::Markdown => Normalized {
+            document: markdown::parse_document(&text),
+            warnings: Vec::new(),
+        },
         CaptureKind::Html => {
-            return Err(NormalizeError::Unsupported {
-                origin,
-                kind: "HTML",
-            });
+            let profile = match choice {
+                ProfileChoice::Auto => choose_html(profiles, capture, &text),
+                named => choose(profiles, named, capture, &text)?,
+            };
+            html::normalize_html(&text, profile, &origin)?
         }
     };
-    if doc.body.is_empty() {
-        return Err(NormalizeError::EmptyBody { origin });
+    if normalized.document.body.is_empty() {
+        return Err(NormalizeError::EmptyBody {
+            origin,
+            reason: String::new(),
+        });
     }
-    Ok(doc)
+    Ok(normalized)
 }
 
 fn choose<'p>(
@@ -97,4 +155,31 @@ fn choose<'p>(
             .and_then(|h| profiles.for_host(&h))
             .unwrap_or_else(|| profiles.for_text(text))),
     }
+}
+
+/// The profile for an HTML page: by the capture's URL host, else by the host
+/// of the canonical URL the page declares (a saved page keeps it), else by a
+/// text signature matching the page's `<title>` (what a browser shows as
+/// the first line of a text capture), else the generic rules.
+fn choose_html<'p>(profiles: &'p Profiles, capture: &Capture, html: &str) -> &'p Profile {
+    if let Some(p) = capture.host().and_then(|h| profiles.for_host(&h)) {
+        return p;
+    }
+    let head = head_of(html);
+    if let Some(p) = html::head_hints::canonical_host(head).and_then(|h| profiles.for_host(&h)) {
+        return p;
+    }
+    match html::head_hints::title(head) {
+        Some(title) => profiles.for_text(&title),
+        None => profiles.generic(),
+    }
+}
+
+/// The start of a page, where `<head>` is; cut at a character boundary.
+fn head_of(html: &str) -> &str {
+    let mut end = html.len().min(64 * 1024);
+    while !html.is_char_boundary(end) {
+        end -= 1;
+    }
+    &html[..end]
 }

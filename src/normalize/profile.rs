@@ -7,7 +7,13 @@
 //! extends `generic.toml`: its scalar settings replace the generic ones and its
 //! lists are added to them, so a site profile only says what is special about
 //! the site.
+//!
+//! A profile has rules for two capture kinds: `[text]` (line patterns for
+//! pages rendered to text) and `[html]` (CSS selectors for pages as served).
+//! Selectors are checked when the profile is loaded, so a typo is an error
+//! naming the file and field, not a silent miss at run time.
 
+use dom_query::Matcher;
 use regex::Regex;
 use serde::Deserialize;
 
@@ -30,6 +36,8 @@ struct ProfileFile {
     matching: MatchFile,
     #[serde(default)]
     text: TextFile,
+    #[serde(default)]
+    html: HtmlFile,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -63,6 +71,40 @@ struct TextFile {
     related_date_formats: Vec<String>,
 }
 
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HtmlFile {
+    canonical_url: Option<bool>,
+    language: Option<bool>,
+    title_suffix: Option<String>,
+    title: Option<String>,
+    date: Option<String>,
+    #[serde(default)]
+    date_formats: Vec<String>,
+    authors: Option<String>,
+    series: Option<String>,
+    topics: Option<String>,
+    body: Option<String>,
+    #[serde(default)]
+    remove: Vec<String>,
+    #[serde(default)]
+    related: RelatedFile,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RelatedFile {
+    list: Option<String>,
+    item: Option<String>,
+    title: Option<String>,
+    summary: Option<String>,
+    date: Option<String>,
+    #[serde(default)]
+    date_formats: Vec<String>,
+    link: Option<String>,
+    credit: Option<String>,
+}
+
 /// A compiled profile, merged with the generic base.
 #[derive(Debug, Clone)]
 pub struct Profile {
@@ -71,6 +113,7 @@ pub struct Profile {
     pub hosts: Vec<String>,
     pub text_signatures: Vec<Regex>,
     pub text: TextRules,
+    pub html: HtmlRules,
 }
 
 /// Rules for text captures; see `profiles/README.md` for each field.
@@ -87,6 +130,48 @@ pub struct TextRules {
     pub related_skip: Vec<Regex>,
     pub related_date: Option<Regex>,
     pub related_date_formats: Vec<String>,
+}
+
+/// A CSS selector from a profile, checked when the profile was loaded.
+#[derive(Debug, Clone)]
+pub struct Css {
+    /// The profile field it came from ("html.body"), for messages.
+    pub field: String,
+    /// The selector as written.
+    pub source: String,
+    pub matcher: Matcher,
+}
+
+/// Rules for HTML captures; see `profiles/README.md` for each field.
+#[derive(Debug, Clone)]
+pub struct HtmlRules {
+    /// Keep the canonical URL the page declares (default true).
+    pub canonical_url: bool,
+    /// Keep the language the page declares (default true).
+    pub language: bool,
+    pub title_suffix: Option<Regex>,
+    pub title: Option<Css>,
+    pub date: Option<Css>,
+    pub date_formats: Vec<String>,
+    pub authors: Option<Css>,
+    pub series: Option<Css>,
+    pub topics: Option<Css>,
+    pub body: Option<Css>,
+    pub remove: Vec<Css>,
+    pub related: RelatedRules,
+}
+
+/// Where a page's related-publications list and each item's parts are.
+#[derive(Debug, Clone)]
+pub struct RelatedRules {
+    pub list: Option<Css>,
+    pub item: Option<Css>,
+    pub title: Option<Css>,
+    pub summary: Option<Css>,
+    pub date: Option<Css>,
+    pub date_formats: Vec<String>,
+    pub link: Option<Css>,
+    pub credit: Option<Css>,
 }
 
 impl Profile {
@@ -229,6 +314,47 @@ fn merge(base: &ProfileFile, site: &ProfileFile) -> ProfileFile {
             related_date: s.related_date.clone().or_else(|| b.related_date.clone()),
             related_date_formats: formats(&b.related_date_formats, &s.related_date_formats),
         },
+        html: merge_html(&base.html, &site.html),
+    }
+}
+
+fn merge_html(b: &HtmlFile, s: &HtmlFile) -> HtmlFile {
+    fn pick(s: &Option<String>, b: &Option<String>) -> Option<String> {
+        s.clone().or_else(|| b.clone())
+    }
+    let (br, sr) = (&b.related, &s.related);
+    HtmlFile {
+        canonical_url: s.canonical_url.or(b.canonical_url),
+        language: s.language.or(b.language),
+        title_suffix: pick(&s.title_suffix, &b.title_suffix),
+        title: pick(&s.title, &b.title),
+        date: pick(&s.date, &b.date),
+        date_formats: s
+            .date_formats
+            .iter()
+            .chain(&b.date_formats)
+            .cloned()
+            .collect(),
+        authors: pick(&s.authors, &b.authors),
+        series: pick(&s.series, &b.series),
+        topics: pick(&s.topics, &b.topics),
+        body: pick(&s.body, &b.body),
+        remove: b.remove.iter().chain(&s.remove).cloned().collect(),
+        related: RelatedFile {
+            list: pick(&sr.list, &br.list),
+            item: pick(&sr.item, &br.item),
+            title: pick(&sr.title, &br.title),
+            summary: pick(&sr.summary, &br.summary),
+            date: pick(&sr.date, &br.date),
+            date_formats: sr
+                .date_formats
+                .iter()
+                .chain(&br.date_formats)
+                .cloned()
+                .collect(),
+            link: pick(&sr.link, &br.link),
+            credit: pick(&sr.credit, &br.credit),
+        },
     }
 }
 
@@ -243,7 +369,42 @@ fn compile(file: &ProfileFile, origin: &str) -> Result<Profile, NormalizeError> 
         patterns.iter().map(|p| regex(origin, field, p)).collect()
     };
     let t = &file.text;
+    let css = |field: &str, sel: &Option<String>| -> Result<Option<Css>, NormalizeError> {
+        sel.as_deref()
+            .map(|s| selector(origin, field, s))
+            .transpose()
+    };
+    let h = &file.html;
+    let r = &h.related;
+    let html = HtmlRules {
+        canonical_url: h.canonical_url.unwrap_or(true),
+        language: h.language.unwrap_or(true),
+        title_suffix: one("html.title_suffix", &h.title_suffix)?,
+        title: css("html.title", &h.title)?,
+        date: css("html.date", &h.date)?,
+        date_formats: h.date_formats.clone(),
+        authors: css("html.authors", &h.authors)?,
+        series: css("html.series", &h.series)?,
+        topics: css("html.topics", &h.topics)?,
+        body: css("html.body", &h.body)?,
+        remove: h
+            .remove
+            .iter()
+            .map(|s| selector(origin, "html.remove", s))
+            .collect::<Result<_, _>>()?,
+        related: RelatedRules {
+            list: css("html.related.list", &r.list)?,
+            item: css("html.related.item", &r.item)?,
+            title: css("html.related.title", &r.title)?,
+            summary: css("html.related.summary", &r.summary)?,
+            date: css("html.related.date", &r.date)?,
+            date_formats: r.date_formats.clone(),
+            link: css("html.related.link", &r.link)?,
+            credit: css("html.related.credit", &r.credit)?,
+        },
+    };
     Ok(Profile {
+        html,
         name: file.name.clone(),
         description: file.description.clone(),
         hosts: file.matching.hosts.clone(),
@@ -261,6 +422,18 @@ fn compile(file: &ProfileFile, origin: &str) -> Result<Profile, NormalizeError> 
             related_date: one("text.related_date", &t.related_date)?,
             related_date_formats: t.related_date_formats.clone(),
         },
+    })
+}
+
+fn selector(origin: &str, field: &str, source: &str) -> Result<Css, NormalizeError> {
+    let matcher = Matcher::new(source).map_err(|e| NormalizeError::Profile {
+        origin: origin.to_string(),
+        message: format!("{field}: invalid CSS selector {source:?}: {:?}", e.kind),
+    })?;
+    Ok(Css {
+        field: field.to_string(),
+        source: source.to_string(),
+        matcher,
     })
 }
 

@@ -125,16 +125,44 @@ fn a_broken_profile_names_its_file() {
 }
 
 #[test]
-fn html_captures_are_refused_clearly_for_now() {
+fn an_html_page_normalizes_to_its_article() {
     let dir = tempfile::tempdir().unwrap();
     let page = dir.path().join("page.html");
-    std::fs::write(&page, "<html><body><p>Hello</p></body></html>").unwrap();
-    let r = run(&env_in(dir.path()), &["normalize", page.to_str().unwrap()]);
-    assert_eq!(r.code, 2);
-    assert!(
-        r.stderr.contains("page.html") && r.stderr.contains("not supported yet"),
-        "{}",
-        r.stderr
+    let para = "The council approved the new budget on Tuesday after a long debate about schools, roads and the future of the harbour.";
+    std::fs::write(
+        &page,
+        format!(
+            "<html lang=en><head><title>Budget passes | The Town Paper</title>\
+             <meta property=\"article:published_time\" content=\"2024-03-05T10:00:00Z\"></head>\
+             <body><nav><a href=/>Home</a> <a href=/news>News</a></nav>\
+             <article><h1>Budget passes</h1><p>{para}</p><h2>What comes next</h2><p>{para} Again.</p>\
+             <div class=share-bar>Share on Facebook</div></article><footer>© The Town Paper</footer></body></html>"
+        ),
+    )
+    .unwrap();
+    let r = run(
+        &env_in(dir.path()),
+        &["normalize", page.to_str().unwrap(), "--format", "json"],
+    );
+    assert_eq!(r.code, 0, "{r:?}");
+    let doc: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(doc["title"], "Budget passes");
+    assert_eq!(doc["published"], "2024-03-05");
+    assert_eq!(doc["language"], "en");
+    let body: Vec<(&str, &str)> = doc["body"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| (b["kind"].as_str().unwrap(), b["text"].as_str().unwrap()))
+        .collect();
+    let again = format!("{para} Again.");
+    assert_eq!(
+        body,
+        [
+            ("paragraph", para),
+            ("heading", "What comes next"),
+            ("paragraph", again.as_str())
+        ]
     );
 }
 

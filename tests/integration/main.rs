@@ -13,6 +13,9 @@ mod util;
 mod cli_behaviour;
 /// `--stat`, `--format md|json`, the pager and `--no-pager`.
 mod diff_formats;
+/// HTML captures: the bundled page as served equals its text captures;
+/// encodings, profile selectors, bad input.
+mod html_captures;
 /// `--format html` rendered by a real headless Chromium (screenshot, DOM).
 mod html_chromium;
 /// The built binary needs no system library.

@@ -95,7 +95,15 @@ fn import_records_each_changed_capture_with_its_date_and_summary() {
     let env = env_in(&store);
     let r = run(&env, &["import", snapshots_dir().to_str().unwrap()]);
     assert_eq!(r.code, 0, "{r:?}");
-    let lines: Vec<&str> = r.stdout.lines().collect();
+    let all: Vec<&str> = r.stdout.lines().collect();
+    // Each version is bundled as an HTML and a text capture; the HTML one
+    // sorts first and is recorded, the text one normalizes identically and
+    // makes no commit.
+    assert_eq!(all.len(), 12, "{}", r.stdout);
+    for pair in all.chunks(2) {
+        assert!(pair[1].contains("unchanged"), "{}", r.stdout);
+    }
+    let lines: Vec<&str> = all.iter().step_by(2).copied().collect();
     assert_eq!(lines.len(), 6, "{}", r.stdout);
     assert!(
         lines[5].contains("unchanged"),
@@ -141,7 +149,7 @@ fn import_records_each_changed_capture_with_its_date_and_summary() {
         "{body}"
     );
     assert!(
-        body.contains("Redline-Capture: 2025-07-22-inss-defense-treaty.txt"),
+        body.contains("Redline-Capture: 2025-07-22-inss-defense-treaty.html"),
         "{body}"
     );
 
