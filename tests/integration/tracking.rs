@@ -764,3 +764,46 @@ fn capture_files_still_snapshot_with_source() {
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("--source ID"), "{}", r.stderr);
 }
+
+/// A page served as HTML goes through the HTML normalizer: the bundled HTML
+/// capture, fetched over HTTP, gives the same document as its text capture,
+/// and its next version is a change with the editor's summary.
+#[test]
+fn html_pages_are_normalized_like_their_text_captures() {
+    let f = Fixture::new(FAST);
+    let html = |i: usize| std::fs::read(captures()[i].with_extension("html")).unwrap();
+    let page = |i: usize| Route::Page {
+        body: html(i),
+        content_type: "text/html; charset=utf-8".into(),
+        etag: None,
+        last_modified: None,
+    };
+    f.track("treaty", "/treaty.html", page(0));
+    let r = f.run(&["snapshot"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(
+        line_of(&r.stdout, "treaty").starts_with("treaty: new "),
+        "{}",
+        r.stdout
+    );
+
+    let text_capture = captures()[0].clone();
+    let from_text = run(
+        &env_in(f.store.parent().unwrap()),
+        &[
+            "normalize",
+            text_capture.to_str().unwrap(),
+            "--format",
+            "md",
+        ],
+    );
+    assert_eq!(f.document("treaty"), from_text.stdout);
+
+    f.server.route("/treaty.html", page(1));
+    let r = f.run(&["snapshot"]);
+    let line = line_of(&r.stdout, "treaty");
+    assert!(
+        line.contains("1 paragraph edited, 1 cosmetic change; topics +1"),
+        "{line}"
+    );
+}
