@@ -529,7 +529,7 @@ impl Store {
     ) -> Result<Recorded, StoreError> {
         let recorded = self.record_deferred(source, doc, capture, message)?;
         if matches!(recorded, Recorded::New(_)) {
-            self.sync_work_tree(&[source.as_str()])?;
+            self.sync_sources(std::slice::from_ref(source))?;
         }
         Ok(recorded)
     }
@@ -540,8 +540,99 @@ impl Store {
         if sources.is_empty() {
             return Ok(());
         }
-        let paths: Vec<&str> = sources.iter().map(SourceId::as_str).collect();
-        self.sync_work_tree(&paths)
+        #[cfg(unix)]
+        {
+            self.write_source_folders(sources)
+        }
+        #[cfg(not(unix))]
+        {
+            let paths: Vec<&str> = sources.iter().map(SourceId::as_str).collect();
+            self.sync_work_tree(&paths)
+        }
+    }
+
+    /// Writes the files of `sources` as they are at HEAD into the work tree
+    /// (each replaced atomically), removes files HEAD no longer has there,
+    /// and records them in the index with their file metadata, so `git
+    /// status` sees a clean tree. A checkout does the same but walks every
+    /// file of the store, which costs more than the batch's commits.
+    #[cfg(unix)]
+    fn write_source_folders(&self, sources: &[SourceId]) -> Result<(), StoreError> {
+        use std::os::unix::fs::MetadataExt;
+
+        let io = |action: &'static str, path: &Path| {
+            let path = path.display().to_string();
+            move |source| StoreError::Io {
+                action,
+                path,
+                source,
+            }
+        };
+        let Some(head) = self.head_commit_id()? else {
+            return Ok(());
+        };
+        let commit = self.git("read the latest commit", self.repo.find_commit(head))?;
+        let root = self.git("read a tree", commit.tree())?;
+        let mut index = self.git("read the index", self.repo.index())?;
+        for source in sources {
+            let dir = self.root.join(source.as_str());
+            let Some(entry) = root.get_name(source.as_str()) else {
+                continue;
+            };
+            let tree = self.git(
+                "read a source folder",
+                entry.to_object(&self.repo).and_then(|o| o.peel_to_tree()),
+            )?;
+            std::fs::create_dir_all(&dir).map_err(io("create", &dir))?;
+            let mut names = std::collections::HashSet::new();
+            for file in tree.iter() {
+                let Ok(name) = file.name() else { continue };
+                if file.kind() != Some(ObjectType::Blob) {
+                    continue;
+                }
+                names.insert(name.to_string());
+                let blob = self.git(
+                    "read a file",
+                    file.to_object(&self.repo).and_then(|o| o.peel_to_blob()),
+                )?;
+                let path = dir.join(name);
+                let temp = dir.join(format!(".{name}.redline-tmp"));
+                std::fs::write(&temp, blob.content()).map_err(io("write", &temp))?;
+                std::fs::rename(&temp, &path).map_err(io("replace", &path))?;
+                let meta = std::fs::metadata(&path).map_err(io("read the metadata of", &path))?;
+                let rel = format!("{source}/{name}");
+                // Index entries hold 32-bit fields; git truncates the same way.
+                index
+                    .add(&git2::IndexEntry {
+                        ctime: git2::IndexTime::new(meta.ctime() as i32, meta.ctime_nsec() as u32),
+                        mtime: git2::IndexTime::new(meta.mtime() as i32, meta.mtime_nsec() as u32),
+                        dev: meta.dev() as u32,
+                        ino: meta.ino() as u32,
+                        mode: 0o100644,
+                        uid: meta.uid(),
+                        gid: meta.gid(),
+                        file_size: meta.size() as u32,
+                        id: file.id(),
+                        flags: rel.len().min(0xfff) as u16,
+                        flags_extended: 0,
+                        path: rel.into_bytes(),
+                    })
+                    .map_err(|e| self.git_error("update the index", e))?;
+            }
+            // Files of an older version that this one no longer has (a raw
+            // capture that changed kind).
+            if let Ok(entries) = std::fs::read_dir(&dir) {
+                for e in entries.flatten() {
+                    let name = e.file_name().to_string_lossy().to_string();
+                    if e.path().is_file() && !names.contains(&name) {
+                        std::fs::remove_file(e.path()).map_err(io("remove", &e.path()))?;
+                        let rel = format!("{source}/{name}");
+                        let _ = index.remove_path(Path::new(&rel));
+                    }
+                }
+            }
+        }
+        self.git("write the index", index.write())
     }
 
     /// [`Store::record`] without updating the work tree: history is complete

@@ -368,3 +368,27 @@ fn packed_batches_leave_a_complete_history_git_accepts() {
     );
     git(&store_dir, &["fsck", "--strict", "--no-dangling"]);
 }
+
+/// When a source's capture changes kind (text, then HTML), the work tree
+/// keeps only the current raw file and git sees a clean tree.
+#[test]
+fn the_work_tree_follows_a_change_of_capture_kind() {
+    let (_dir, store) = new_store();
+    let env = env_in(&store);
+    let text = captures()[0].clone();
+    let html = captures()[1].with_extension("html");
+    assert_eq!(
+        run(&env, &["snapshot", text.to_str().unwrap(), "--source", "p"]).code,
+        0
+    );
+    assert!(store.join("p/raw.txt").is_file());
+    let r = run(&env, &["snapshot", html.to_str().unwrap(), "--source", "p"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(store.join("p/raw.html").is_file());
+    assert!(
+        !store.join("p/raw.txt").exists(),
+        "the old raw capture is gone"
+    );
+    assert_eq!(git(&store, &["status", "--porcelain"]), "");
+    assert_eq!(git(&store, &["ls-files", "p"]).lines().count(), 4);
+}
