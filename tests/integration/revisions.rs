@@ -46,7 +46,15 @@ fn revisions_dir() -> PathBuf {
     if let Some(dir) = std::env::var_os("REDLINE_REVISIONS_DIR") {
         return PathBuf::from(dir);
     }
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/revisions-dev")
+    // The shared data set sits beside the clone (`<crate>/../shared`); look
+    // in every ancestor so a clone one level deeper still finds it.
+    let crate_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    crate_dir
+        .ancestors()
+        .skip(1)
+        .map(|dir| dir.join("shared/revisions-dev"))
+        .find(|dir| dir.is_dir())
+        .unwrap_or_else(|| crate_dir.join("../shared/revisions-dev"))
 }
 
 /// The pair folders (`NNN/` with `old.md` and `new.md`), sorted.
