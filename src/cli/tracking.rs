@@ -122,6 +122,12 @@ pub(super) fn add(
             same.id
         )));
     }
+    // Bad selectors are refused now, not on the first nightly run.
+    if !select.is_empty() || !remove.is_empty() {
+        let mut profiles = crate::normalize::Profiles::builtin();
+        let generic = profiles.generic().clone();
+        profiles.add_source_overrides(id.as_str(), &generic, &select, &remove)?;
+    }
     let spec = SourceSpec {
         id: id.to_string(),
         url: url.clone(),
@@ -275,6 +281,23 @@ pub(super) fn snapshot(
                     )
                 }
                 (Some(name), false) => ProfileChoice::Named(name.clone()),
+            };
+            // The source's own --select/--remove refine the profile it uses.
+            let choice = if spec.select.is_empty() && spec.remove.is_empty() {
+                choice
+            } else {
+                let base = match &choice {
+                    ProfileChoice::Named(name) => profiles.by_name(name),
+                    ProfileChoice::Auto => url_host(&spec.url).and_then(|h| profiles.for_host(&h)),
+                }
+                .unwrap_or_else(|| profiles.generic())
+                .clone();
+                ProfileChoice::Named(profiles.add_source_overrides(
+                    &spec.id,
+                    &base,
+                    &spec.select,
+                    &spec.remove,
+                )?)
             };
             Ok(Job {
                 id: SourceId::parse(&spec.id)?,
@@ -447,4 +470,12 @@ mod tests {
             " ".repeat(15)
         )));
     }
+}
+
+/// The host of an http(s) URL, lower-cased.
+fn url_host(url: &str) -> Option<String> {
+    let rest = url.split_once("://")?.1;
+    let host = rest.split(['/', '?', '#']).next()?;
+    let host = host.rsplit('@').next()?.split(':').next()?;
+    (!host.is_empty()).then(|| host.to_ascii_lowercase())
 }

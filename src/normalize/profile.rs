@@ -253,6 +253,38 @@ impl Profiles {
         &self.generic
     }
 
+    /// Adds the profile of one source's own `--select`/`--remove` options:
+    /// `base` with its HTML body root replaced by the `select` selectors
+    /// (when there are any) and the `remove` selectors added to what it
+    /// removes. It matches no page by itself; the returned name selects it.
+    pub fn add_source_overrides(
+        &mut self,
+        source: &str,
+        base: &Profile,
+        select: &[String],
+        remove: &[String],
+    ) -> Result<String, NormalizeError> {
+        let origin = format!("the options of source {source} in redline.toml");
+        let mut profile = base.clone();
+        profile.name = format!("source:{source}");
+        profile.description = Some(format!(
+            "{} with the --select/--remove of {source}",
+            base.name
+        ));
+        profile.hosts.clear();
+        profile.text_signatures.clear();
+        if !select.is_empty() {
+            profile.html.body = Some(selector(&origin, "select", &select.join(", "))?);
+        }
+        for css in remove {
+            profile.html.remove.push(selector(&origin, "remove", css)?);
+        }
+        let name = profile.name.clone();
+        self.sites.retain(|p| p.name != name);
+        self.sites.push(profile);
+        Ok(name)
+    }
+
     /// The profile named `name` ("generic" included).
     pub fn by_name(&self, name: &str) -> Option<&Profile> {
         if name == self.generic.name {

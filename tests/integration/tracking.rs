@@ -807,3 +807,63 @@ fn html_pages_are_normalized_like_their_text_captures() {
         "{line}"
     );
 }
+
+/// A source's own `--select` and `--remove` pick the body of its pages:
+/// only the selected element is read, without the removed parts; a bad
+/// selector is refused when the source is added.
+#[test]
+fn select_and_remove_options_shape_the_body() {
+    let f = Fixture::new(FAST);
+    let page = "<!doctype html><html><head><title>Notice | Agency</title></head><body>\
+        <nav><a href='/'>Home</a> <a href='/about'>About the agency and its many offices</a></nav>\
+        <main><h1>Notice</h1>\
+        <div class='intro'><p>This introduction is long enough to look like article text to any extractor.</p></div>\
+        <section class='terms'><p>The first term of the notice applies to every reader of the notice.</p>\
+        <aside class='promo'><p>Subscribe to our newsletter for more notices like this one every week.</p></aside>\
+        <p>The second term of the notice applies from the first of June onwards.</p></section>\
+        </main></body></html>";
+    f.server.route(
+        "/notice",
+        Route::Page {
+            body: page.as_bytes().to_vec(),
+            content_type: "text/html; charset=utf-8".into(),
+            etag: None,
+            last_modified: None,
+        },
+    );
+    let url = f.server.url("/notice");
+    let bad = f.run(&[
+        "add", &url, "--id", "bad", "--select", "section[", "--remove", ".promo",
+    ]);
+    assert_eq!(bad.code, 2, "{bad:?}");
+    assert!(
+        bad.stderr.contains("invalid CSS selector"),
+        "{}",
+        bad.stderr
+    );
+
+    let r = f.run(&[
+        "add",
+        &url,
+        "--id",
+        "notice",
+        "--select",
+        "section.terms",
+        "--remove",
+        ".promo",
+    ]);
+    assert_eq!(r.code, 0, "{r:?}");
+    let r = f.run(&["snapshot"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    let doc = f.document("notice");
+    assert!(doc.contains("The first term of the notice"), "{doc}");
+    assert!(doc.contains("The second term of the notice"), "{doc}");
+    assert!(
+        !doc.contains("Subscribe to our newsletter"),
+        "removed: {doc}"
+    );
+    assert!(
+        !doc.contains("This introduction"),
+        "outside the selection: {doc}"
+    );
+}
