@@ -431,6 +431,14 @@ fn progress_bar(done: usize, total: usize, last: &str) -> String {
     )
 }
 
+/// The host of an http(s) URL, lower-cased.
+fn url_host(url: &str) -> Option<String> {
+    let rest = url.split_once("://")?.1;
+    let host = rest.split(['/', '?', '#']).next()?;
+    let host = host.rsplit('@').next()?.split(':').next()?;
+    (!host.is_empty()).then(|| host.to_ascii_lowercase())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -470,12 +478,4 @@ mod tests {
             " ".repeat(15)
         )));
     }
-}
-
-/// The host of an http(s) URL, lower-cased.
-fn url_host(url: &str) -> Option<String> {
-    let rest = url.split_once("://")?.1;
-    let host = rest.split(['/', '?', '#']).next()?;
-    let host = host.rsplit('@').next()?.split(':').next()?;
-    (!host.is_empty()).then(|| host.to_ascii_lowercase())
 }
