@@ -378,7 +378,7 @@ pub(super) fn snapshot(
         &options,
         &mut |r: &SourceReport, done| {
             if bar {
-                let _ = write!(err, "\r\x1b[K");
+                let _ = write!(err, "{}", crate::render::style::CLEAR_LINE);
             }
             if lines
                 && print_error.is_none()
@@ -393,7 +393,7 @@ pub(super) fn snapshot(
         },
     )?;
     if bar {
-        let _ = write!(err, "\r\x1b[K");
+        let _ = write!(err, "{}", crate::render::style::CLEAR_LINE);
     }
     for w in &report.warnings {
         let _ = writeln!(err, "redline: warning: {w}");

@@ -9,6 +9,10 @@
 
 use owo_colors::OwoColorize;
 
+/// Returns the cursor to the start of the line and clears it: how a
+/// progress line on a terminal is redrawn or removed.
+pub const CLEAR_LINE: &str = "\r\x1b[K";
+
 /// What a piece of output means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {

@@ -1,3 +1,6 @@
+//! Exit codes, colour and piped output, and the errors a user sees for bad
+//! input (profiles, missing files), run in-process and as the built binary.
+
 use crate::util::{captures, env_in, run, run_binary, snapshots_dir};
 
 #[test]

@@ -1,3 +1,6 @@
+//! The built binary links no system library but libc: libgit2 and zlib are
+//! compiled in, nothing links OpenSSL (checked with `ldd`).
+
 use std::process::Command;
 
 /// The binary needs no system library beyond libc: libgit2 and zlib are

@@ -1,3 +1,7 @@
+//! The seed capture normalizes to exactly the publication: every metadata
+//! field, the fifteen body blocks as whole lines of the page, the related
+//! list, and none of the page chrome.
+
 use serde_json::Value;
 
 use crate::util::{captures, env_in, run};

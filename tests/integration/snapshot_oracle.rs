@@ -1,3 +1,8 @@
+//! The oracle: snapshots/inss-defense-treaty/README.md lists, for each pair
+//! of consecutive captures, what the editor changed (```oracle blocks and a
+//! stats table). This module parses it and checks that `redline diff --format
+//! json` reports exactly that and nothing else.
+
 use serde_json::Value;
 
 use crate::util::{captures, env_in, run, snapshots_dir};

@@ -1,3 +1,7 @@
+//! The git-backed store, read with git itself: one commit per version, no
+//! commit when nothing changed, the layout, revisions, finding the store,
+//! refusing hostile source ids, packed batch writes, the work tree.
+
 use crate::util::{captures, env_in, git, new_store, run, snapshots_dir};
 
 #[test]

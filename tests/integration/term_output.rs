@@ -1,3 +1,6 @@
+//! The terminal redline and `log` as a reader sees them, as insta snapshots
+//! (commit ids masked).
+
 use crate::util::{captures, env_in, run, snapshots_dir};
 
 /// The plain redline of each consecutive pair, wrapped at 80 columns.

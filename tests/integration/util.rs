@@ -1,3 +1,6 @@
+//! Shared test helpers: running redline in-process or as a process, the
+//! bundled captures, git, new stores.
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
