@@ -675,11 +675,27 @@ fn words(doc: &Document) -> usize {
 
 /// The commit message of a new version: `<id>: <summary>` and the
 /// `Redline-*` trailers (`stats` is the diff's stats as JSON, `{}` if none).
+/// Where a capture came from, for the `Redline-Capture` trailer: its final
+/// URL, or a local file's name.
+fn capture_name(capture: &Capture) -> String {
+    if let Some(url) = &capture.final_url {
+        return url.clone();
+    }
+    if capture.source.contains("://") {
+        return capture.source.clone();
+    }
+    std::path::Path::new(&capture.source)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .map(str::to_string)
+        .unwrap_or_else(|| capture.source.clone())
+}
+
 pub fn commit_message(id: &SourceId, summary: &str, capture: &Capture, stats: &str) -> String {
     let mut message = format!(
         "{id}: {summary}\n\nRedline-Source: {id}\nRedline-Captured-At: {}\nRedline-Capture: {}\nRedline-Capture-Sha256: {}\n",
         capture.captured_at.to_rfc3339(),
-        capture.final_url.as_deref().unwrap_or(&capture.source),
+        capture_name(capture),
         capture.sha256,
     );
     if let Some(status) = capture.status {

@@ -320,27 +320,24 @@ fn record(
     warn(err, capture, &normalized.warnings);
     let doc = normalized.document;
     let current = store.current(id)?;
-    let summary = match &current {
-        Some((_, old)) => summary_line(&diff(old, &doc, &DiffOptions::default())),
-        None => format!(
-            "first version ({} blocks, {} related)",
-            doc.body.len(),
-            doc.related.len()
+    let (summary, stats) = match &current {
+        Some((_, old)) => {
+            let d = diff(old, &doc, &DiffOptions::default());
+            (
+                summary_line(&d),
+                serde_json::to_string(&d.stats).unwrap_or_default(),
+            )
+        }
+        None => (
+            format!(
+                "first version ({} blocks, {} related)",
+                doc.body.len(),
+                doc.related.len()
+            ),
+            "{}".to_string(),
         ),
     };
-    let d = current
-        .as_ref()
-        .map(|(_, old)| diff(old, &doc, &DiffOptions::default()));
-    let stats = d
-        .as_ref()
-        .map(|d| serde_json::to_string(&d.stats).unwrap_or_default())
-        .unwrap_or_else(|| "{}".into());
-    let message = format!(
-        "{id}: {summary}\n\nRedline-Source: {id}\nRedline-Captured-At: {}\nRedline-Capture: {}\nRedline-Capture-Sha256: {}\nRedline-Stats: {stats}\n",
-        capture.captured_at.to_rfc3339(),
-        capture_name(capture),
-        capture.sha256,
-    );
+    let message = crate::batch::commit_message(id, &summary, capture, &stats);
     Ok(match store.record(id, &doc, capture, &message)? {
         Recorded::New(version) => Outcome::New { version, summary },
         Recorded::Unchanged(version) => Outcome::Unchanged(version),
@@ -357,14 +354,6 @@ fn warn(err: &mut dyn Write, capture: &Capture, warnings: &[String]) {
             crate::render::sanitize(w)
         );
     }
-}
-
-fn capture_name(capture: &Capture) -> String {
-    Path::new(&capture.source)
-        .file_name()
-        .and_then(|n| n.to_str())
-        .map(str::to_string)
-        .unwrap_or_else(|| capture.source.clone())
 }
 
 /// Capture files in `dir`, sorted by name: regular files with a capture
