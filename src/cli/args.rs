@@ -21,6 +21,16 @@ pub struct Cli {
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     pub color: ColorChoice,
 
+    /// When another redline run is writing to the store, wait for it to
+    /// finish (the default).
+    #[arg(long, global = true, overrides_with = "no_wait")]
+    pub wait: bool,
+
+    /// When another redline run is writing to the store, stop with an error
+    /// instead of waiting.
+    #[arg(long, global = true, overrides_with = "wait")]
+    pub no_wait: bool,
+
     #[command(subcommand)]
     pub command: Command,
 }

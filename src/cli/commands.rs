@@ -33,6 +33,30 @@ pub(super) fn dispatch(
         env,
         pager,
     };
+    // Commands that write to the store hold its lock while they run.
+    let writes = matches!(
+        cli.command,
+        Command::Snapshot { .. }
+            | Command::Import { .. }
+            | Command::Add { .. }
+            | Command::Remove { .. }
+    );
+    let _lock = match (writes, ctx.locate()) {
+        (true, Ok(root)) => {
+            let mut on_wait = |h: &store::lock::Holder| {
+                let _ = writeln!(
+                    err,
+                    "redline: waiting for another redline run (process {} on {}, since {}) to finish with the store at {}...",
+                    h.pid,
+                    h.host,
+                    h.since,
+                    root.display()
+                );
+            };
+            Some(store::lock::lock(&root, !cli.no_wait, &mut on_wait)?)
+        }
+        _ => None,
+    };
     match cli.command {
         Command::Init { dir } => {
             let dir = dir.or(cli.store).unwrap_or_else(|| env.cwd.clone());

@@ -13,7 +13,9 @@ use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone};
 use git2::{ErrorCode, ObjectType, Oid, Repository, Signature, Time, TreeBuilder};
 
 use super::pack::{self, PackKind};
-use super::{PROFILES_DIR, Recorded, RevSpec, STORE_MARKER, SourceId, StoreError, Version};
+use super::{
+    PROFILES_DIR, Recorded, RevSpec, STATE_DIR, STORE_MARKER, SourceId, StoreError, Version,
+};
 use crate::document::{Document, markdown};
 use crate::fetch::Capture;
 
@@ -22,9 +24,6 @@ const RELATED_FILE: &str = "related.md";
 const CAPTURE_FILE: &str = "capture.json";
 /// Name of the raw capture file, without its extension.
 const RAW_STEM: &str = "raw";
-/// Folder for state that changes every run and is not history (locks,
-/// validators); ignored by git.
-const STATE_DIR: &str = ".redline";
 const AUTHOR_NAME: &str = "redline";
 const AUTHOR_EMAIL: &str = "redline@localhost";
 

@@ -18,6 +18,7 @@
 
 pub mod config;
 mod git;
+pub mod lock;
 mod pack;
 pub mod revspec;
 pub mod state;
@@ -32,6 +33,9 @@ pub use revspec::RevSpec;
 
 /// The file that marks a directory as a redline store.
 pub const STORE_MARKER: &str = "redline.toml";
+/// Folder for state that changes every run and is not history (the lock,
+/// validators, last-checked times); ignored by git.
+pub const STATE_DIR: &str = ".redline";
 /// Store folder for the user's site profiles.
 pub const PROFILES_DIR: &str = "profiles";
 /// Longest source id accepted.
@@ -83,6 +87,15 @@ pub enum StoreError {
         line: usize,
         column: usize,
         message: String,
+    },
+    #[error(
+        "store {store} is in use by another redline run (process {pid} on {host}, since {since}); run again later, or without --no-wait to wait for it"
+    )]
+    Locked {
+        store: String,
+        pid: u32,
+        host: String,
+        since: String,
     },
     #[error("cannot {action} {path}: {source}")]
     Io {

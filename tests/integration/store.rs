@@ -396,3 +396,76 @@ fn the_work_tree_follows_a_change_of_capture_kind() {
     assert_eq!(git(&store, &["status", "--porcelain"]), "");
     assert_eq!(git(&store, &["ls-files", "p"]).lines().count(), 4);
 }
+
+/// Two writers on one store never interleave: while a live process holds
+/// the store's lock, `--no-wait` refuses with a clear error and records
+/// nothing, and the default waits (saying so) and records once the lock is
+/// released. A lock left by a dead process is taken over.
+#[test]
+fn a_second_writer_waits_or_refuses() {
+    let (_dir, store) = new_store();
+    let seed = captures()[0].clone();
+    let lock = store.join(".redline/lock");
+    std::fs::create_dir_all(lock.parent().unwrap()).unwrap();
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
+    let held = format!(
+        "{} {} 2026-11-26T00:00:00+00:00\n",
+        std::process::id(),
+        host.trim()
+    );
+    std::fs::write(&lock, &held).unwrap();
+
+    let args = ["snapshot", seed.to_str().unwrap(), "--source", "p"];
+    let mut no_wait = vec!["--no-wait"];
+    no_wait.extend_from_slice(&args);
+    let refused = crate::util::run_binary(&store, &no_wait, &[]);
+    assert_eq!(refused.code, 2, "{refused:?}");
+    assert!(
+        refused.stderr.contains("in use by another redline run"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(git(&store, &["rev-list", "--count", "HEAD"]).trim(), "1");
+
+    let releaser = {
+        let lock = lock.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(700));
+            std::fs::remove_file(lock).unwrap();
+        })
+    };
+    let waited = crate::util::run_binary(&store, &args, &[]);
+    releaser.join().unwrap();
+    assert_eq!(waited.code, 0, "{waited:?}");
+    assert!(
+        waited.stderr.contains("waiting for another redline run"),
+        "{}",
+        waited.stderr
+    );
+    assert_eq!(git(&store, &["rev-list", "--count", "HEAD"]).trim(), "2");
+    assert!(!lock.exists(), "the lock is released");
+
+    // A dead holder: its lock is stale and taken over without waiting.
+    let mut child = std::process::Command::new("true").spawn().unwrap();
+    let dead = child.id();
+    child.wait().unwrap();
+    std::fs::write(
+        &lock,
+        format!("{dead} {} 2026-11-26T00:00:00+00:00\n", host.trim()),
+    )
+    .unwrap();
+    let html = captures()[1].with_extension("html");
+    let r = crate::util::run_binary(
+        &store,
+        &[
+            "--no-wait",
+            "snapshot",
+            html.to_str().unwrap(),
+            "--source",
+            "p",
+        ],
+        &[],
+    );
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(git(&store, &["rev-list", "--count", "HEAD"]).trim(), "3");
+}
