@@ -577,24 +577,7 @@ fn decide(
             return Ok(hold(state, &digest, &reason, job, report));
         }
     }
-    let (summary, stats) = match &old {
-        Some(old) => {
-            let d = diff(old, &doc, &DiffOptions::default());
-            (
-                summary_line(&d),
-                serde_json::to_string(&d.stats).unwrap_or_default(),
-            )
-        }
-        None => (
-            format!(
-                "first version ({} blocks, {} related)",
-                doc.body.len(),
-                doc.related.len()
-            ),
-            "{}".to_string(),
-        ),
-    };
-    let message = commit_message(&job.id, &summary, capture, &stats);
+    let (summary, message) = version_message(&job.id, old.as_ref(), &doc, capture);
     let version = match store.record_deferred(&job.id, &doc, capture, &message)? {
         Recorded::New(v) => v,
         Recorded::Unchanged(_) => {
@@ -691,6 +674,39 @@ fn capture_name(capture: &Capture) -> String {
         .unwrap_or_else(|| capture.source.clone())
 }
 
+/// The summary line and the commit message of a new version of `id`:
+/// what changed since `old` (its current version, if any) and the
+/// `Redline-*` trailers.
+pub fn version_message(
+    id: &SourceId,
+    old: Option<&Document>,
+    new: &Document,
+    capture: &Capture,
+) -> (String, String) {
+    let (summary, stats) = match old {
+        Some(old) => {
+            let d = diff(old, new, &DiffOptions::default());
+            (
+                summary_line(&d),
+                serde_json::to_string(&d.stats).unwrap_or_default(),
+            )
+        }
+        None => (
+            format!(
+                "first version ({} blocks, {} related)",
+                new.body.len(),
+                new.related.len()
+            ),
+            "{}".to_string(),
+        ),
+    };
+    let message = commit_message(id, &summary, capture, &stats);
+    (summary, message)
+}
+
+/// The commit message of a version: `<id>: <summary>` and the trailers
+/// (`Redline-Source`, `-Captured-At`, `-Capture`, `-Capture-Sha256`,
+/// `-Http-Status` for pages fetched over HTTP, `-Stats`).
 pub fn commit_message(id: &SourceId, summary: &str, capture: &Capture, stats: &str) -> String {
     let mut message = format!(
         "{id}: {summary}\n\nRedline-Source: {id}\nRedline-Captured-At: {}\nRedline-Capture: {}\nRedline-Capture-Sha256: {}\n",

@@ -17,7 +17,7 @@ use crate::error::Error;
 use crate::exit_codes;
 use crate::fetch::{self, Capture};
 use crate::normalize::{ProfileChoice, Profiles, normalize, normalize_report};
-use crate::render::{html, json::to_json, md, stat, summary::summary_line, term};
+use crate::render::{html, json::to_json, md, stat, term};
 use crate::store::{self, PROFILES_DIR, Recorded, RevSpec, SourceId, Store, Version};
 
 pub(super) fn dispatch(
@@ -344,24 +344,8 @@ fn record(
     warn(err, capture, &normalized.warnings);
     let doc = normalized.document;
     let current = store.current(id)?;
-    let (summary, stats) = match &current {
-        Some((_, old)) => {
-            let d = diff(old, &doc, &DiffOptions::default());
-            (
-                summary_line(&d),
-                serde_json::to_string(&d.stats).unwrap_or_default(),
-            )
-        }
-        None => (
-            format!(
-                "first version ({} blocks, {} related)",
-                doc.body.len(),
-                doc.related.len()
-            ),
-            "{}".to_string(),
-        ),
-    };
-    let message = crate::batch::commit_message(id, &summary, capture, &stats);
+    let (summary, message) =
+        crate::batch::version_message(id, current.as_ref().map(|(_, d)| d), &doc, capture);
     Ok(match store.record(id, &doc, capture, &message)? {
         Recorded::New(version) => Outcome::New { version, summary },
         Recorded::Unchanged(version) => Outcome::Unchanged(version),

@@ -559,14 +559,7 @@ impl Store {
     fn write_source_folders(&self, sources: &[SourceId]) -> Result<(), StoreError> {
         use std::os::unix::fs::MetadataExt;
 
-        let io = |action: &'static str, path: &Path| {
-            let path = path.display().to_string();
-            move |source| StoreError::Io {
-                action,
-                path,
-                source,
-            }
-        };
+        let io = StoreError::io;
         let Some(head) = self.head_commit_id()? else {
             return Ok(());
         };

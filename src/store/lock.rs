@@ -51,14 +51,7 @@ pub fn lock(
     on_wait: &mut dyn FnMut(&Holder),
 ) -> Result<StoreLock, StoreError> {
     let state_dir = &store.join(STATE_DIR);
-    let io = |action: &'static str, path: &Path| {
-        let path = path.display().to_string();
-        move |source| StoreError::Io {
-            action,
-            path,
-            source,
-        }
-    };
+    let io = StoreError::io;
     std::fs::create_dir_all(state_dir).map_err(io("create", state_dir))?;
     let path = state_dir.join(LOCK_FILE);
     let mut told = false;

@@ -106,6 +106,19 @@ pub enum StoreError {
     },
 }
 
+impl StoreError {
+    /// Turns an I/O error into [`StoreError::Io`] for `action` on `path`:
+    /// `.map_err(StoreError::io("write", &path))`.
+    pub fn io(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> StoreError {
+        let path = path.display().to_string();
+        move |source| StoreError::Io {
+            action,
+            path,
+            source,
+        }
+    }
+}
+
 /// A source's id: the name of its folder in the store.
 ///
 /// Ids come from users and URLs, so they are checked: nothing an id says can

@@ -128,14 +128,7 @@ fn fresh() -> RunState {
 
 /// Writes the state to `dir` atomically (a temporary file, then a rename).
 pub fn save(dir: &Path, state: &RunState) -> Result<(), StoreError> {
-    let io = |action: &'static str, path: &Path| {
-        let path = path.display().to_string();
-        move |source| StoreError::Io {
-            action,
-            path,
-            source,
-        }
-    };
+    let io = StoreError::io;
     std::fs::create_dir_all(dir).map_err(io("create", dir))?;
     let path = dir.join(STATE_FILE);
     let tmp = dir.join(format!("{STATE_FILE}.tmp"));
