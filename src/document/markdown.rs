@@ -18,14 +18,14 @@ use chrono::NaiveDate;
 use super::{Block, BlockKind, Document, Meta, RelatedItem, assign_sections};
 
 /// [`super::collapse_whitespace`], with a fast path for the common case of
-/// a Markdown line: ASCII with single inner spaces, which it returns as is.
+/// a Markdown line: printable ASCII with single inner spaces, which it
+/// returns as is.
 /// Large documents spend most of their parse time here.
 fn collapse_whitespace(text: &str) -> String {
     let b = text.as_bytes();
     let clean = b.first().is_none_or(|&c| c != b' ')
         && b.last().is_none_or(|&c| c != b' ')
-        && text.is_ascii()
-        && !b.iter().any(|&c| (0x09..=0x0D).contains(&c))
+        && b.iter().all(|&c| (0x20..0x7f).contains(&c))
         && !text.contains("  ");
     if clean {
         text.to_string()

@@ -151,7 +151,9 @@ pub fn assign_sections(body: &mut [Block]) {
     }
 }
 
-/// Collapses whitespace the way every stored block text has it.
+/// Collapses whitespace the way every stored block text has it, and drops
+/// control characters (C0 and C1: an escape sequence's ESC, BEL, NUL) and
+/// Unicode bidi overrides and isolates.
 ///
 /// A run of whitespace that contains a breaking space (space, tab, line break)
 /// becomes one space; a lone non-breaking space (U+00A0, U+2007, U+202F) is
@@ -163,6 +165,13 @@ pub fn collapse_whitespace(text: &str) -> String {
     for ch in text.chars() {
         if ch.is_whitespace() {
             run.push(ch);
+            continue;
+        }
+        if ch.is_control() || is_bidi_override(ch) {
+            // Escape sequences and other controls are never text a reader
+            // sees, and must not reach a terminal; bidi overrides and
+            // isolates reorder what a terminal shows (they can make text
+            // read as something it is not).
             continue;
         }
         if !run.is_empty() {
@@ -178,6 +187,10 @@ pub fn collapse_whitespace(text: &str) -> String {
         out.push(ch);
     }
     out
+}
+
+fn is_bidi_override(ch: char) -> bool {
+    matches!(ch, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
 fn is_non_breaking(ch: char) -> bool {
@@ -227,5 +240,7 @@ mod tests {
     fn whitespace_collapses_including_nbsp() {
         assert_eq!(collapse_whitespace("  a\u{a0}\u{a0}b \n c \u{a0}"), "a b c");
         assert_eq!(collapse_whitespace("10\u{a0}km"), "10\u{a0}km");
+        assert_eq!(collapse_whitespace("a\u{1b}[2Jb\u{7}\u{9b}c\0"), "a[2Jbc");
+        assert_eq!(collapse_whitespace("x\u{202e}y\u{2066}z"), "xyz");
     }
 }

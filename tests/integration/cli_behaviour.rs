@@ -191,3 +191,66 @@ fn markdown_files_diff_directly() {
     assert_eq!(r.code, 1, "{r:?}");
     assert!(r.stdout.contains("[-30-]{+90+}"), "{}", r.stdout);
 }
+
+/// Page text is untrusted: escape sequences (cursor moves, screen clears,
+/// window titles), other controls and bidi overrides in a page never reach
+/// the terminal. Only redline's own colour codes (SGR, `ESC [ ... m`) may.
+#[test]
+fn hostile_page_text_never_reaches_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let hostile = "\u{1b}[2J\u{1b}[H\u{1b}]0;pwned\u{7}\u{9b}31m\u{202e}\u{2066}";
+    let page = |extra: &str| {
+        format!(
+            "Notice | Site\n\nNotice\n\nThe first paragraph of the notice says something {hostile}here.\n\n\
+             The second paragraph of the notice {extra} says more things about it.\n"
+        )
+    };
+    let (old, new) = (dir.path().join("old.txt"), dir.path().join("new.txt"));
+    std::fs::write(&old, page("still")).unwrap();
+    std::fs::write(&new, page(&format!("now {hostile}"))).unwrap();
+    let (old, new) = (old.to_str().unwrap(), new.to_str().unwrap());
+    let mut env = env_in(dir.path());
+    env.stdout_is_terminal = true;
+    env.terminal_width = Some(80);
+    for args in [
+        vec!["diff", old, new, "--show-cosmetic"],
+        vec!["--color", "never", "diff", old, new],
+        vec!["normalize", new, "--format", "text"],
+        vec!["normalize", new, "--format", "md"],
+    ] {
+        let r = run(&env, &args);
+        assert!(r.code <= 1, "{args:?}: {r:?}");
+        // Remove redline's own colour codes, then nothing may remain that a
+        // terminal would act on.
+        let sgr = regex_lite_strip_sgr(&r.stdout);
+        for bad in ['\u{1b}', '\u{7}', '\u{9b}', '\u{202e}', '\u{2066}'] {
+            assert!(
+                !sgr.contains(bad),
+                "{args:?} let {:?} through: {:?}",
+                bad,
+                r.stdout
+            );
+        }
+    }
+}
+
+/// `text` without SGR sequences (`ESC [ digits ; ... m`).
+fn regex_lite_strip_sgr(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(at) = rest.find("\u{1b}[") {
+        out.push_str(&rest[..at]);
+        let tail = &rest[at + 2..];
+        let len = tail
+            .find(|c: char| !(c.is_ascii_digit() || c == ';'))
+            .unwrap_or(tail.len());
+        if tail[len..].starts_with('m') {
+            rest = &tail[len + 1..];
+        } else {
+            out.push('\u{1b}');
+            rest = &rest[at + 1..];
+        }
+    }
+    out.push_str(rest);
+    out
+}
