@@ -149,6 +149,10 @@ pub enum Command {
         /// OLD_FILE NEW_FILE, or ID [OLD_REV [NEW_REV]].
         #[arg(required = true, num_args = 1..=3, value_name = "ARGS")]
         args: Vec<String>,
+        /// Everything that changed since this day, as one diff: the version
+        /// in effect before it against the latest (ID only).
+        #[arg(long, value_name = "DATE")]
+        since: Option<String>,
         #[command(flatten)]
         profile: ProfileArg,
         #[command(flatten)]
@@ -161,6 +165,24 @@ pub enum Command {
         /// Print JSON.
         #[arg(long)]
         json: bool,
+        /// Only versions captured on or after this day (YYYY-MM-DD, UTC).
+        #[arg(long, value_name = "DATE")]
+        since: Option<String>,
+        /// Only versions captured on or before this day (YYYY-MM-DD, UTC).
+        #[arg(long, value_name = "DATE")]
+        until: Option<String>,
+        /// Add each version's counts (paragraphs, metadata, related list).
+        #[arg(long)]
+        stat: bool,
+        /// Show each version's redline against the version before it.
+        #[arg(short = 'p', long = "patch")]
+        patch: bool,
+        /// With -p: unchanged blocks shown around each change.
+        #[arg(long, default_value_t = 1, value_name = "N")]
+        context: usize,
+        /// With -p: wrap at this many columns (default: the terminal's).
+        #[arg(long, value_name = "COLUMNS")]
+        width: Option<usize>,
     },
     /// Print one version of a source.
     Show {
@@ -246,4 +268,18 @@ pub struct DiffViewArgs {
     /// goes through $PAGER, else `less -R`, when printing to a terminal).
     #[arg(long)]
     pub no_pager: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::Cli;
+
+    /// clap's own consistency checks (unique names, valid defaults), which
+    /// otherwise only fail when a user runs the broken command.
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
 }

@@ -189,10 +189,39 @@ pub(super) fn dispatch(
         Command::List { json } => tracking::list(&ctx, json, out),
         Command::Diff {
             args,
+            since,
             profile,
             view,
-        } => diff_command(&ctx, &args, &profile, &view, out),
-        Command::Log { source, json } => log(&ctx, source.as_deref(), json, out),
+        } => {
+            let since = since.as_deref().map(parse_day).transpose()?;
+            diff_command(&ctx, &args, since, &profile, &view, out)
+        }
+        Command::Log {
+            source,
+            json,
+            since,
+            until,
+            stat,
+            patch,
+            context,
+            width,
+        } => {
+            let view = DiffViewArgs {
+                format: DiffFormat::Term,
+                context,
+                show_cosmetic: false,
+                width,
+                stat: false,
+                no_pager: true,
+            };
+            let filter = LogFilter {
+                since: since.as_deref().map(parse_day).transpose()?,
+                until: until.as_deref().map(parse_day).transpose()?,
+                stat,
+                patch: patch.then_some(&view),
+            };
+            log(&ctx, source.as_deref(), json, &filter, out)
+        }
         Command::Show { target, format } => {
             let store = ctx.store()?;
             let (id, spec) = match target.split_once('@') {
@@ -206,6 +235,26 @@ pub(super) fn dispatch(
             };
             let version = store.resolve(&id, &spec)?;
             let doc = store.document_at(&id, &version)?;
+            // Where this version stands, on stderr so the document can be
+            // piped: the versions before and after it, to step through.
+            let versions = store.versions(&id)?;
+            let at = versions.iter().position(|v| v.id == version.id);
+            let name = |v: Option<&Version>| match v {
+                Some(v) => format!("{id}@{} ({})", v.short_id(), v.time.format("%Y-%m-%d")),
+                None => "none".to_string(),
+            };
+            let _ = writeln!(
+                err,
+                "{}: version {} of {}; previous: {}; next: {}",
+                name(Some(&version)),
+                at.map(|i| versions.len() - i).unwrap_or(0),
+                versions.len(),
+                name(at.and_then(|i| versions.get(i + 1))),
+                name(
+                    at.and_then(|i| i.checked_sub(1))
+                        .and_then(|i| versions.get(i))
+                ),
+            );
             out.print(&format_document(&doc, format))?;
             Ok(exit_codes::SUCCESS)
         }
@@ -452,6 +501,7 @@ fn import(
 fn diff_command(
     ctx: &Ctx,
     args: &[String],
+    since: Option<NaiveDate>,
     profile: &ProfileArg,
     view: &DiffViewArgs,
     out: &mut Output,
@@ -503,8 +553,27 @@ fn diff_command(
             None => Ok(RevSpec::Back(default)),
         }
     };
-    let old = store.resolve(&id, &spec(1, 1)?)?;
-    let new = store.resolve(&id, &spec(2, 0)?)?;
+    let (old, new) = match since {
+        Some(day) => {
+            if args.len() > 1 {
+                return Err(Error::Usage(
+                    "--since DATE compares the version before that day with the latest; give no revisions with it".into(),
+                ));
+            }
+            // The version in effect at the end of the day before.
+            let before = day
+                .pred_opt()
+                .ok_or_else(|| Error::Usage(format!("{day} has no day before it")))?;
+            (
+                store.resolve(&id, &RevSpec::Date(before))?,
+                store.resolve(&id, &RevSpec::Back(0))?,
+            )
+        }
+        None => (
+            store.resolve(&id, &spec(1, 1)?)?,
+            store.resolve(&id, &spec(2, 0)?)?,
+        ),
+    };
     let (text, d) = render_versions(ctx, &store, &id, &old, &new, view)?;
     print_paged(ctx, view, &text, out)?;
     Ok(exit_code(&d))
@@ -620,45 +689,124 @@ fn title_of(doc: &Document) -> String {
         .unwrap_or_else(|| "(untitled)".into())
 }
 
-fn log(ctx: &Ctx, source: Option<&str>, json: bool, out: &mut Output) -> Result<i32, Error> {
+/// What `log` shows.
+struct LogFilter<'a> {
+    since: Option<NaiveDate>,
+    until: Option<NaiveDate>,
+    stat: bool,
+    /// With `-p`: how to show each version's redline.
+    patch: Option<&'a DiffViewArgs>,
+}
+
+fn parse_day(text: &str) -> Result<NaiveDate, Error> {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map_err(|_| Error::Usage(format!("{text:?} is not a day: use YYYY-MM-DD")))
+}
+
+fn log(
+    ctx: &Ctx,
+    source: Option<&str>,
+    json: bool,
+    filter: &LogFilter,
+    out: &mut Output,
+) -> Result<i32, Error> {
     let store = ctx.store()?;
     let ids = match source {
         Some(s) => vec![SourceId::parse(s)?],
         None => store.sources()?,
     };
-    let mut rows: Vec<(SourceId, Version)> = Vec::new();
+    // Each row keeps the version before it (of the same source) for -p.
+    let mut rows: Vec<(SourceId, Version, Option<Version>)> = Vec::new();
     for id in ids {
         let versions = store.versions(&id)?;
         if versions.is_empty() && source.is_some() {
             return Err(store.resolve(&id, &RevSpec::Back(0)).unwrap_err().into());
         }
-        rows.extend(versions.into_iter().map(|v| (id.clone(), v)));
+        for (i, v) in versions.iter().enumerate() {
+            let day = v.time.with_timezone(&Utc).date_naive();
+            if filter.since.is_some_and(|d| day < d) || filter.until.is_some_and(|d| day > d) {
+                continue;
+            }
+            rows.push((id.clone(), v.clone(), versions.get(i + 1).cloned()));
+        }
     }
     rows.sort_by(|a, b| b.1.time.cmp(&a.1.time).then_with(|| a.0.cmp(&b.0)));
     if json {
         let items: Vec<serde_json::Value> = rows
             .iter()
-            .map(|(id, v)| {
-                serde_json::json!({
+            .map(|(id, v, _)| {
+                let mut item = serde_json::json!({
                     "source": id.as_str(),
                     "revision": v.id,
                     "time": v.time.to_rfc3339(),
                     "summary": v.summary.strip_prefix(&format!("{id}: ")).unwrap_or(&v.summary),
-                })
+                });
+                if filter.stat {
+                    item["stats"] = stats_trailer(&v.message).unwrap_or(serde_json::Value::Null);
+                }
+                item
             })
             .collect();
         out.print(&to_json(&items))?;
-    } else {
-        for (_, v) in &rows {
-            out.print(&format!(
-                "{} {}  {}\n",
-                v.short_id(),
-                v.time.format("%Y-%m-%d %H:%M"),
-                crate::render::sanitize(&v.summary)
-            ))?;
+        return Ok(exit_codes::SUCCESS);
+    }
+    for (id, v, previous) in &rows {
+        out.print(&format!(
+            "{} {}  {}\n",
+            v.short_id(),
+            v.time.format("%Y-%m-%d %H:%M"),
+            crate::render::sanitize(&v.summary)
+        ))?;
+        if filter.stat
+            && let Some(stats) = stats_trailer(&v.message)
+        {
+            out.print(&format!("    {}\n", stat_line(&stats)))?;
+        }
+        if let (Some(view), Some(previous)) = (filter.patch, previous) {
+            let (text, _) = render_versions(ctx, &store, id, previous, v, view)?;
+            out.print("\n")?;
+            out.print(&text)?;
+            out.print("\n")?;
         }
     }
     Ok(exit_codes::SUCCESS)
+}
+
+/// The `Redline-Stats` trailer of a version's commit message, if any.
+fn stats_trailer(message: &str) -> Option<serde_json::Value> {
+    message
+        .lines()
+        .find_map(|l| l.strip_prefix("Redline-Stats: "))
+        .and_then(|json| serde_json::from_str(json).ok())
+        .filter(|v: &serde_json::Value| v.as_object().is_some_and(|o| !o.is_empty()))
+}
+
+/// One line of counts from a version's stats: body ops, metadata fields,
+/// related-list ops.
+fn stat_line(stats: &serde_json::Value) -> String {
+    let n = |v: &serde_json::Value| v.as_u64().unwrap_or(0);
+    let body = &stats["body"];
+    let mut parts: Vec<String> = [
+        "modified", "cosmetic", "inserted", "deleted", "moved", "split", "merged",
+    ]
+    .iter()
+    .filter(|k| n(&body[**k]) > 0)
+    .map(|k| format!("{} {k}", n(&body[*k])))
+    .collect();
+    if n(&stats["meta"]) > 0 {
+        parts.push(format!("{} metadata", n(&stats["meta"])));
+    }
+    let related = &stats["related"];
+    for k in ["added", "removed", "moved", "changed"] {
+        if n(&related[k]) > 0 {
+            parts.push(format!("related {} {k}", n(&related[k])));
+        }
+    }
+    if parts.is_empty() {
+        "no counted changes".to_string()
+    } else {
+        parts.join(", ")
+    }
 }
 
 fn format_document(doc: &Document, format: DocFormat) -> String {

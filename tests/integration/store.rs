@@ -469,3 +469,114 @@ fn a_second_writer_waits_or_refuses() {
     assert_eq!(r.code, 0, "{r:?}");
     assert_eq!(git(&store, &["rev-list", "--count", "HEAD"]).trim(), "3");
 }
+
+/// Browsing history: `log` by date range, with counts and with each
+/// version's redline; `show` names the versions around the one shown;
+/// `diff --since` is everything since a day as one diff.
+#[test]
+fn history_can_be_browsed_by_date_counts_and_neighbours() {
+    let (_dir, store) = new_store();
+    let env = env_in(&store);
+    run(
+        &env,
+        &["import", snapshots_dir().to_str().unwrap(), "--source", "p"],
+    );
+
+    let r = run(
+        &env,
+        &["log", "p", "--since", "2025-06-03", "--until", "2025-07-08"],
+    );
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert_eq!(lines.len(), 3, "{}", r.stdout);
+    assert!(
+        lines[0].contains("2025-07-08") && lines[2].contains("2025-06-03"),
+        "{}",
+        r.stdout
+    );
+
+    let r = run(
+        &env,
+        &[
+            "log",
+            "p",
+            "--stat",
+            "--since",
+            "2025-06-24",
+            "--until",
+            "2025-06-24",
+        ],
+    );
+    assert_eq!(
+        r.stdout.lines().nth(1),
+        Some("    1 inserted, 1 deleted, 1 metadata, related 2 added, related 1 removed"),
+        "{}",
+        r.stdout
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&run(&env, &["log", "p", "--json", "--stat"]).stdout).unwrap();
+    assert_eq!(json[0]["stats"]["body"]["split"], 1);
+    assert!(
+        json[4]["stats"].is_null(),
+        "the first version has no counts"
+    );
+
+    let r = run(
+        &env,
+        &[
+            "log",
+            "p",
+            "-p",
+            "--since",
+            "2025-07-08",
+            "--until",
+            "2025-07-08",
+        ],
+    );
+    assert!(
+        r.stdout.contains("[moved from \"Policy Recommendations\"]"),
+        "{}",
+        r.stdout
+    );
+
+    let r = run(&env, &["show", "p@2025-06-30", "--format", "text"]);
+    assert_eq!(r.code, 0);
+    assert!(r.stderr.contains("version 3 of 5"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("previous: p@") && r.stderr.contains("(2025-06-03)"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("next: p@") && r.stderr.contains("(2025-07-08)"),
+        "{}",
+        r.stderr
+    );
+    let first = run(&env, &["show", "p@~4"]);
+    assert!(first.stderr.contains("previous: none"), "{}", first.stderr);
+
+    // Since 2025-07-01: the version of 2025-06-24 against the latest.
+    let since: serde_json::Value = serde_json::from_str(
+        &run(
+            &env,
+            &["diff", "p", "--since", "2025-07-01", "--format", "json"],
+        )
+        .stdout,
+    )
+    .unwrap();
+    let b = &since["stats"]["body"];
+    assert_eq!(
+        (
+            b["moved"].as_u64(),
+            b["split"].as_u64(),
+            b["merged"].as_u64()
+        ),
+        (Some(1), Some(1), Some(1))
+    );
+    let none = run(&env, &["diff", "p", "--since", "2025-05-01"]);
+    assert_eq!(none.code, 2, "{none:?}");
+    assert!(
+        none.stderr.contains("first version is from 2025-05-20"),
+        "{}",
+        none.stderr
+    );
+}
