@@ -288,7 +288,9 @@ pub(super) fn snapshot(
             } else {
                 let base = match &choice {
                     ProfileChoice::Named(name) => profiles.by_name(name),
-                    ProfileChoice::Auto => url_host(&spec.url).and_then(|h| profiles.for_host(&h)),
+                    ProfileChoice::Auto => {
+                        crate::fetch::url_host(&spec.url).and_then(|h| profiles.for_host(&h))
+                    }
                 }
                 .unwrap_or_else(|| profiles.generic())
                 .clone();
@@ -429,14 +431,6 @@ fn progress_bar(done: usize, total: usize, last: &str) -> String {
         "#".repeat(filled),
         " ".repeat(WIDTH - filled)
     )
-}
-
-/// The host of an http(s) URL, lower-cased.
-fn url_host(url: &str) -> Option<String> {
-    let rest = url.split_once("://")?.1;
-    let host = rest.split(['/', '?', '#']).next()?;
-    let host = host.rsplit('@').next()?.split(':').next()?;
-    (!host.is_empty()).then(|| host.to_ascii_lowercase())
 }
 
 #[cfg(test)]

@@ -164,12 +164,17 @@ impl Capture {
 
     /// The host of the capture's URL, if it came from one.
     pub fn host(&self) -> Option<String> {
-        let url = self.final_url.as_deref().unwrap_or(&self.source);
-        let rest = url.split_once("://")?.1;
-        let host = rest.split(['/', '?', '#']).next()?;
-        let host = host.rsplit('@').next()?.split(':').next()?;
-        (!host.is_empty()).then(|| host.to_ascii_lowercase())
+        url_host(self.final_url.as_deref().unwrap_or(&self.source))
     }
+}
+
+/// The lower-cased host of a URL, without user info or port; `None` for
+/// text that is not a `scheme://` URL.
+pub fn url_host(url: &str) -> Option<String> {
+    let rest = url.split_once("://")?.1;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let host = authority.rsplit('@').next()?.split(':').next()?;
+    (!host.is_empty()).then(|| host.to_ascii_lowercase())
 }
 
 /// Reads a local file as a capture.

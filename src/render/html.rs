@@ -20,7 +20,7 @@ use super::sanitize;
 use super::summary::summary_line;
 use super::term::Header;
 use crate::diff::{
-    BlockOp, DocDiff, MetaChange, MetaValue, OpKind, RelatedOp, RelatedOpKind, WordOp, WordTag,
+    BlockOp, DocDiff, MetaChange, OpKind, RelatedOp, RelatedOpKind, WordOp, WordTag,
 };
 use crate::document::{BlockKind, Document};
 
@@ -203,14 +203,6 @@ fn summary_block(out: &mut String, diff: &DocDiff, header: &Header) {
     out.push_str("</tr>\n</table>\n</header>\n");
 }
 
-fn meta_text(value: Option<&MetaValue>) -> String {
-    match value {
-        None => "(none)".to_string(),
-        Some(MetaValue::Text(t)) => t.clone(),
-        Some(MetaValue::List(items)) => items.join(", "),
-    }
-}
-
 fn meta(out: &mut String, change: &MetaChange) {
     let _ = writeln!(out, "<dt>{}</dt>", change.field.as_str());
     if !change.words.is_empty() {
@@ -226,8 +218,8 @@ fn meta(out: &mut String, change: &MetaChange) {
         let _ = writeln!(
             out,
             "<dd><del>{}</del> &rarr; <ins>{}</ins></dd>",
-            text(&meta_text(change.old.as_ref())),
-            text(&meta_text(change.new.as_ref()))
+            text(&super::meta_text(change.old.as_ref())),
+            text(&super::meta_text(change.new.as_ref()))
         );
     }
 }

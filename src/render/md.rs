@@ -15,7 +15,7 @@ use super::sanitize;
 use super::summary::summary_line;
 use super::term::Header;
 use crate::diff::{
-    BlockOp, DocDiff, MetaChange, MetaValue, OpKind, RelatedOp, RelatedOpKind, WordOp, WordTag,
+    BlockOp, DocDiff, MetaChange, OpKind, RelatedOp, RelatedOpKind, WordOp, WordTag,
 };
 use crate::document::BlockKind;
 
@@ -126,14 +126,6 @@ fn code(text: &str) -> String {
     sanitize(text).replace('`', "'")
 }
 
-fn meta_text(value: Option<&MetaValue>) -> String {
-    match value {
-        None => "(none)".to_string(),
-        Some(MetaValue::Text(t)) => t.clone(),
-        Some(MetaValue::List(items)) => items.join(", "),
-    }
-}
-
 fn meta(out: &mut String, change: &MetaChange) {
     let name = change.field.as_str();
     if !change.words.is_empty() {
@@ -150,8 +142,8 @@ fn meta(out: &mut String, change: &MetaChange) {
         let _ = writeln!(
             out,
             "- **{name}:** ~~{}~~ → **{}**",
-            escape(&meta_text(change.old.as_ref())),
-            escape(&meta_text(change.new.as_ref()))
+            escape(&super::meta_text(change.old.as_ref())),
+            escape(&super::meta_text(change.new.as_ref()))
         );
     }
 }

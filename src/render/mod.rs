@@ -20,6 +20,15 @@ pub mod style;
 pub mod summary;
 pub mod term;
 
+/// A metadata value as one line of text, for every output format.
+pub(crate) fn meta_text(value: Option<&crate::diff::MetaValue>) -> String {
+    match value {
+        None => "(none)".to_string(),
+        Some(crate::diff::MetaValue::Text(t)) => t.clone(),
+        Some(crate::diff::MetaValue::List(items)) => items.join(", "),
+    }
+}
+
 /// Removes what could act on a terminal from page text: C0 and C1 control
 /// characters (escape sequences start with one) and Unicode bidirectional
 /// overrides and isolates. Line breaks and tabs become spaces.

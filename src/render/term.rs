@@ -13,7 +13,7 @@ use super::sanitize;
 use super::style::{Role, Style};
 use super::summary::summary_line;
 use crate::diff::{
-    BlockOp, DocDiff, MetaChange, MetaValue, OpKind, RelatedOp, RelatedOpKind, WordOp, WordTag,
+    BlockOp, DocDiff, MetaChange, OpKind, RelatedOp, RelatedOpKind, WordOp, WordTag,
 };
 use crate::document::{BlockKind, Document};
 
@@ -162,8 +162,8 @@ impl Renderer<'_> {
                 ));
             }
         } else {
-            let old = meta_text(change.old.as_ref());
-            let new = meta_text(change.new.as_ref());
+            let old = super::meta_text(change.old.as_ref());
+            let new = super::meta_text(change.new.as_ref());
             let text = format!(
                 "{name} {} -> {}",
                 s.paint(Role::WordDelete, &sanitize(&old)),
@@ -205,7 +205,7 @@ impl Renderer<'_> {
             }
             self.flush_skipped(&mut skipped);
             if visible[i] {
-                self.change(op, old, new);
+                self.change(op);
             } else {
                 self.context(op, old, new);
             }
@@ -263,7 +263,7 @@ impl Renderer<'_> {
         self.line(&self.style.paint(Role::Context, &format!("    {excerpt}")));
     }
 
-    fn change(&mut self, op: &BlockOp, _old: &Document, _new: &Document) {
+    fn change(&mut self, op: &BlockOp) {
         let s = self.style;
         let label = match op.op {
             OpKind::Modified if op.cosmetic => "[cosmetic]".to_string(),
@@ -396,13 +396,5 @@ impl Renderer<'_> {
             );
             self.wrapped(&text, "      ");
         }
-    }
-}
-
-fn meta_text(value: Option<&MetaValue>) -> String {
-    match value {
-        None => "(none)".to_string(),
-        Some(MetaValue::Text(t)) => t.clone(),
-        Some(MetaValue::List(items)) => items.join(", "),
     }
 }

@@ -35,10 +35,7 @@ pub fn title(head: &str) -> Option<String> {
 
 /// The host of the canonical URL (`<link rel=canonical>` or `og:url`).
 pub fn canonical_host(head: &str) -> Option<String> {
-    let url = CANONICAL.captures(head)?.get(1)?.as_str();
-    let rest = url.split_once("://")?.1;
-    let host = rest.split(['/', '?', '#', ':']).next()?;
-    (!host.is_empty()).then(|| host.to_ascii_lowercase())
+    crate::fetch::url_host(CANONICAL.captures(head)?.get(1)?.as_str())
 }
 
 #[cfg(test)]
