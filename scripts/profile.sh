@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Where the time goes (not a benchmark): records a CPU profile with Linux
+# `perf` and prints the redline and libgit2 functions that take the largest
+# share of it, inclusive of what they call.
+#
+#   scripts/profile.sh diff    # redline diff --format json on the large pair
+#                              #   (benches/make_large_pair.rs, as bench-large.sh)
+#   scripts/profile.sh batch   # the nightly-batch benchmark (benches/batch.rs)
+#
+# Needs: the Rust toolchain and perf (Debian package linux-perf).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+what=${1:-diff}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+case "$what" in
+  diff)
+    cargo build --release --locked -q --bin redline --example make_large_pair
+    target/release/examples/make_large_pair "$work" >/dev/null
+    perf record -q -F 2000 --call-graph dwarf -o "$work/perf.data" \
+      target/release/redline diff "$work/old.md" "$work/new.md" --format json >/dev/null 2>&1 || true
+    ;;
+  batch)
+    cargo bench --locked --bench batch --no-run 2>/dev/null
+    bin=$(ls -t target/release/deps/batch-* | grep -v '\.d$' | head -1)
+    perf record -q -F 500 --call-graph dwarf -o "$work/perf.data" "$bin" >/dev/null 2>&1
+    ;;
+  *) echo "usage: $0 diff|batch" >&2; exit 2 ;;
+esac
+
+perf report -i "$work/perf.data" --children --stdio --call-graph=none 2>/dev/null \
+  | grep -E '^ +[0-9]' \
+  | grep -E 'redline::(diff|document|normalize|fetch|store|batch|render)|git_(checkout_tree|odb_read|hash_sha1_update|indexer_commit|treebuilder_write)|_int_malloc' \
+  | head -30
