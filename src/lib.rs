@@ -20,6 +20,7 @@
 //! - [`store`] keeps documents as versions in a git repository;
 //! - [`diff`] compares two documents;
 //! - [`render`] shows a diff to people (terminal) and programs (JSON);
+//! - [`report`] publishes a period's changes (Atom feed, static site, JSON);
 //! - [`cli`] wires the stages into the `redline` command.
 //!
 //! A whole round trip, in memory:
@@ -43,4 +44,5 @@ pub mod exit_codes;
 pub mod fetch;
 pub mod normalize;
 pub mod render;
+pub mod report;
 pub mod store;

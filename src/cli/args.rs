@@ -184,6 +184,35 @@ pub enum Command {
         #[arg(long, value_name = "COLUMNS")]
         width: Option<usize>,
     },
+    /// Publish the changes of a period: an Atom feed, a static HTML site,
+    /// or JSON.
+    ///
+    /// A change is a version compared with the one before it (a source's
+    /// first version is a "first capture"). `--format atom` (the default)
+    /// and `json` print to standard output, or to -o FILE; `--format html`
+    /// writes a site into -o DIR: index.html, feed.atom, and
+    /// sources/<id>/ with a timeline and one redline page per change.
+    Report {
+        /// Only these sources (default: all).
+        #[arg(value_name = "ID")]
+        sources: Vec<String>,
+        /// Changes captured on or after this day: YYYY-MM-DD (UTC), or Nd
+        /// for N days before today ("30d").
+        #[arg(long, value_name = "DATE", required = true)]
+        since: String,
+        /// Changes captured on or before this day (YYYY-MM-DD, UTC).
+        #[arg(long, value_name = "DATE")]
+        until: Option<String>,
+        #[arg(long, value_enum, default_value_t = ReportFormat::Atom)]
+        format: ReportFormat,
+        /// Where to write: a file (atom, json) or a folder (html).
+        #[arg(short = 'o', long, value_name = "PATH")]
+        output: Option<PathBuf>,
+        /// The http(s) URL the site is published at; makes the feed's
+        /// links to the redline pages absolute.
+        #[arg(long, value_name = "URL")]
+        base_url: Option<String>,
+    },
     /// Print one version of a source.
     Show {
         /// ID or ID@REV (default revision: the latest).
@@ -191,6 +220,16 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = DocFormat::Md)]
         format: DocFormat,
     },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// An Atom feed (RFC 4287), each entry carrying its HTML redline.
+    Atom,
+    /// A static site in the folder -o DIR (no scripts, no external requests).
+    Html,
+    /// JSON for other programs (schema in docs/json-report.md).
+    Json,
 }
 
 /// How a batch `snapshot` runs and reports.

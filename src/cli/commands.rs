@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, Utc};
 
 use super::args::{Cli, ColorChoice, Command, DiffFormat, DiffViewArgs, DocFormat, ProfileArg};
-use super::{Env, Output, Pager, tracking};
+use super::{Env, Output, Pager, report, tracking};
 use crate::diff::{DiffOptions, DocDiff, diff};
 use crate::document::{Document, markdown};
 use crate::error::Error;
@@ -222,6 +222,25 @@ pub(super) fn dispatch(
             };
             log(&ctx, source.as_deref(), json, &filter, out)
         }
+        Command::Report {
+            sources,
+            since,
+            until,
+            format,
+            output,
+            base_url,
+        } => report::report(
+            &ctx,
+            &report::ReportArgs {
+                sources,
+                since,
+                until,
+                format,
+                output,
+                base_url,
+            },
+            out,
+        ),
         Command::Show { target, format } => {
             let store = ctx.store()?;
             let (id, spec) = match target.split_once('@') {

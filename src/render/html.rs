@@ -109,6 +109,17 @@ ul.related li.moved { border-color: #0969da; }
 ul.related li.changed { border-color: #bf8700; }
 "#;
 
+/// What happens to runs of unchanged blocks between changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unchanged {
+    /// Folded into a `<details>` element that holds their text (a page).
+    Folded,
+    /// Replaced by a one-line count, their text left out (a feed entry,
+    /// where `<details>` is not understood and whole documents would be
+    /// repeated in every entry).
+    Counted,
+}
+
 /// Renders `diff` between `old` and `new` as a complete HTML page.
 pub fn render(
     diff: &DocDiff,
@@ -117,22 +128,51 @@ pub fn render(
     header: &Header,
     opts: &HtmlOptions,
 ) -> String {
-    let mut out = String::with_capacity(16 * 1024);
     let title = if header.subject.is_empty() {
         "redline".to_string()
     } else {
         format!("redline: {}", header.subject)
     };
+    page(
+        &title,
+        "",
+        &fragment(diff, old, new, header, opts, Unchanged::Folded),
+    )
+}
+
+/// A complete self-contained page: `title` (plain text, escaped here), the
+/// redline stylesheet plus `extra_css`, and `body` (HTML, written as is).
+/// The Content-Security-Policy forbids loading anything.
+pub fn page(title: &str, extra_css: &str, body: &str) -> String {
+    let mut out = String::with_capacity(body.len() + CSS.len() + 512);
     let _ = write!(
         out,
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n\
          <meta name=\"generator\" content=\"redline {}\">\n\
-         <title>{}</title>\n<style>{CSS}</style>\n</head>\n<body>\n",
+         <title>{}</title>\n<style>{CSS}{extra_css}</style>\n</head>\n<body>\n",
         env!("CARGO_PKG_VERSION"),
-        text(&title)
+        text(title)
     );
+    out.push_str(body);
+    out.push_str("</body>\n</html>\n");
+    out
+}
+
+/// The redline of `diff` as an HTML fragment (what [`render`] puts inside
+/// `<body>`): summary, metadata, body and related-list changes. Styling
+/// comes from class names and `<ins>`/`<del>`, so it still reads where a
+/// stylesheet is dropped (feed readers).
+pub fn fragment(
+    diff: &DocDiff,
+    old: &Document,
+    new: &Document,
+    header: &Header,
+    opts: &HtmlOptions,
+    unchanged: Unchanged,
+) -> String {
+    let mut out = String::with_capacity(16 * 1024);
     summary_block(&mut out, diff, header);
     if !diff.meta.is_empty() {
         out.push_str("<section id=\"metadata\">\n<h2>Metadata</h2>\n<dl class=\"meta\">\n");
@@ -143,7 +183,7 @@ pub fn render(
     }
     if diff.body.iter().any(|op| op.op != OpKind::Equal) {
         out.push_str("<section id=\"body\">\n<h2>Body</h2>\n");
-        body(&mut out, diff, old, new, opts);
+        body(&mut out, diff, old, new, opts, unchanged);
         out.push_str("</section>\n");
     }
     if !diff.related.is_empty() {
@@ -158,7 +198,6 @@ pub fn render(
     if diff.is_empty() {
         out.push_str("<p class=\"note\" id=\"no-changes\">No differences.</p>\n");
     }
-    out.push_str("</body>\n</html>\n");
     out
 }
 
@@ -268,7 +307,14 @@ fn block_text<'a>(op: &BlockOp, old: &'a Document, new: &'a Document) -> &'a str
         .unwrap_or_default()
 }
 
-fn body(out: &mut String, diff: &DocDiff, old: &Document, new: &Document, opts: &HtmlOptions) {
+fn body(
+    out: &mut String,
+    diff: &DocDiff,
+    old: &Document,
+    new: &Document,
+    opts: &HtmlOptions,
+    unchanged: Unchanged,
+) {
     let ops = &diff.body;
     let visible: Vec<bool> = ops.iter().map(|op| is_visible(op, opts)).collect();
     // Where each moved block used to stand: before the first op that is not
@@ -295,7 +341,7 @@ fn body(out: &mut String, diff: &DocDiff, old: &Document, new: &Document, opts: 
     let mut folded: Vec<&str> = Vec::new();
     for (i, op) in ops.iter().enumerate() {
         for &k in &away[i] {
-            flush_folded(out, &mut folded);
+            flush_folded(out, &mut folded, unchanged);
             moved_away(out, k, &ops[k]);
         }
         let near = (i.saturating_sub(opts.context)..=(i + opts.context).min(ops.len() - 1))
@@ -308,7 +354,7 @@ fn body(out: &mut String, diff: &DocDiff, old: &Document, new: &Document, opts: 
             continue;
         }
         if section != Some(op.section.as_deref()) {
-            flush_folded(out, &mut folded);
+            flush_folded(out, &mut folded, unchanged);
             let title = op
                 .section
                 .as_deref()
@@ -316,7 +362,7 @@ fn body(out: &mut String, diff: &DocDiff, old: &Document, new: &Document, opts: 
             let _ = writeln!(out, "<h3 class=\"section\">{}</h3>", text(title));
             section = Some(op.section.as_deref());
         }
-        flush_folded(out, &mut folded);
+        flush_folded(out, &mut folded, unchanged);
         if visible[i] {
             change(out, i, op);
         } else {
@@ -328,10 +374,10 @@ fn body(out: &mut String, diff: &DocDiff, old: &Document, new: &Document, opts: 
         }
     }
     for &k in &away[ops.len()] {
-        flush_folded(out, &mut folded);
+        flush_folded(out, &mut folded, unchanged);
         moved_away(out, k, &ops[k]);
     }
-    flush_folded(out, &mut folded);
+    flush_folded(out, &mut folded, unchanged);
     let hidden = ops
         .iter()
         .filter(|op| op.cosmetic && op.op == OpKind::Modified && !opts.show_cosmetic)
@@ -345,11 +391,20 @@ fn body(out: &mut String, diff: &DocDiff, old: &Document, new: &Document, opts: 
     }
 }
 
-fn flush_folded(out: &mut String, folded: &mut Vec<&str>) {
+fn flush_folded(out: &mut String, folded: &mut Vec<&str>, unchanged: Unchanged) {
     if folded.is_empty() {
         return;
     }
     let noun = if folded.len() == 1 { "block" } else { "blocks" };
+    if unchanged == Unchanged::Counted {
+        let _ = writeln!(
+            out,
+            "<p class=\"note\">&hellip; {} unchanged {noun}</p>",
+            folded.len()
+        );
+        folded.clear();
+        return;
+    }
     let _ = writeln!(
         out,
         "<details class=\"unchanged\"><summary>{} unchanged {noun}</summary>",
