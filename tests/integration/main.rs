@@ -22,6 +22,9 @@ mod html_chromium;
 mod linking;
 /// The seed capture normalizes to exactly the publication, field by field.
 mod normalize_seed;
+/// `report`: the Atom feed (RFC 4287 rules), the JSON report, the static
+/// site in headless Chromium, hostile page text.
+mod report;
 /// Every word `git diff --word-diff` marks in the real revision pairs of
 /// ../shared/revisions-dev is covered by a change redline reports.
 mod revisions;
