@@ -166,10 +166,10 @@ where
         if versions.is_empty() {
             // Asked for by name but never recorded: the store's own error
             // names the known sources.
-            return Err(store
-                .resolve(&id, &crate::store::RevSpec::Back(0))
-                .unwrap_err()
-                .into());
+            match store.resolve(&id, &crate::store::RevSpec::Back(0)) {
+                Err(e) => return Err(e.into()),
+                Ok(_) => continue,
+            }
         }
         // Chronological order; `range` holds the positions in the period.
         let chrono: Vec<&Version> = versions.iter().rev().collect();
