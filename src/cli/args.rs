@@ -192,6 +192,7 @@ pub enum Command {
     /// and `json` print to standard output, or to -o FILE; `--format html`
     /// writes a site into -o DIR: index.html, feed.atom, and
     /// sources/<id>/ with a timeline and one redline page per change.
+    /// Exit status: 0 written, 2 trouble.
     Report {
         /// Only these sources (default: all).
         #[arg(value_name = "ID")]
