@@ -197,6 +197,9 @@ pub enum Command {
         /// The remote's name.
         #[arg(default_value = crate::store::remote::DEFAULT_REMOTE)]
         remote: String,
+        /// Print nothing unless something goes wrong.
+        #[arg(short = 'q', long)]
+        quiet: bool,
     },
     /// Bring in the versions other machines pushed to a git remote (default:
     /// origin); this store's unpushed versions are replayed on top.
@@ -204,6 +207,9 @@ pub enum Command {
         /// The remote's name.
         #[arg(default_value = crate::store::remote::DEFAULT_REMOTE)]
         remote: String,
+        /// Print nothing unless something goes wrong.
+        #[arg(short = 'q', long)]
+        quiet: bool,
     },
     /// Print one version of a source.
     Show {

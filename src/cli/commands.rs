@@ -195,8 +195,8 @@ pub(super) fn dispatch(
         } => tracking::add(&ctx, url, id, profile, select, remove, header, out),
         Command::Remove { id } => tracking::remove(&ctx, &id, out),
         Command::List { json } => tracking::list(&ctx, json, out),
-        Command::Push { remote } => sync::push(&ctx, &remote, out),
-        Command::Pull { remote } => sync::pull(&ctx, &remote, out),
+        Command::Push { remote, quiet } => sync::push(&ctx, &remote, quiet, out),
+        Command::Pull { remote, quiet } => sync::pull(&ctx, &remote, quiet, out),
         Command::Diff {
             args,
             since,

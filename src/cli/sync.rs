@@ -12,18 +12,22 @@ use crate::exit_codes;
 use crate::store::remote::{self, SyncOptions, SyncReport};
 
 /// `redline push [REMOTE]`.
-pub(super) fn push(ctx: &Ctx, remote: &str, out: &mut Output) -> Result<i32, Error> {
+pub(super) fn push(ctx: &Ctx, remote: &str, quiet: bool, out: &mut Output) -> Result<i32, Error> {
     let store = ctx.store()?;
     let report = remote::push(&store, remote, &SyncOptions::default())?;
-    out.print(&push_line(&report))?;
+    if !quiet {
+        out.print(&push_line(&report))?;
+    }
     Ok(exit_codes::SUCCESS)
 }
 
 /// `redline pull [REMOTE]`.
-pub(super) fn pull(ctx: &Ctx, remote: &str, out: &mut Output) -> Result<i32, Error> {
+pub(super) fn pull(ctx: &Ctx, remote: &str, quiet: bool, out: &mut Output) -> Result<i32, Error> {
     let store = ctx.store()?;
     let report = remote::pull(&store, remote, &SyncOptions::default())?;
-    out.print(&pull_line(&report))?;
+    if !quiet {
+        out.print(&pull_line(&report))?;
+    }
     Ok(exit_codes::SUCCESS)
 }
 

@@ -231,6 +231,10 @@ pub enum SyncError {
         url: String,
         message: String,
     },
+    #[error(
+        "{store}/{path} has changes that are not committed, and the remote's versions change it; commit them (`git -C {store} commit -am 'Edit {path}'`) or undo them (`git -C {store} checkout -- {path}`), then run again"
+    )]
+    Uncommitted { store: String, path: String },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -687,6 +691,9 @@ impl<'a> Sync<'a> {
             Some(local) if base != Some(local) => self.replay(local, base, tip, &theirs_changed)?,
             _ => (tip, HashMap::new()),
         };
+        let old_tree = local.map(|l| self.tree_of(l)).transpose()?;
+        let new_tree = self.tree_of(new_head)?;
+        self.check_work_tree(old_tree.as_ref(), &new_tree)?;
         // Objects are all written: move the branch (if nobody else did).
         let moved = match local {
             Some(old) => self.repo.reference_matching(
@@ -704,8 +711,6 @@ impl<'a> Sync<'a> {
             ),
         };
         self.git("move the branch", moved)?;
-        let old_tree = local.map(|l| self.tree_of(l)).transpose()?;
-        let new_tree = self.tree_of(new_head)?;
         self.update_work_tree(old_tree.as_ref(), &new_tree)?;
         self.update_state(&theirs_changed, &mapping)?;
         Ok(Integrated {
@@ -833,6 +838,30 @@ impl<'a> Sync<'a> {
             parent = new;
         }
         Ok((parent, mapping))
+    }
+
+    /// Refuses to overwrite a top-level file (`redline.toml`, `.gitignore`)
+    /// the user changed without committing it, when the sync changes it.
+    fn check_work_tree(&self, old: Option<&Tree<'_>>, new: &Tree<'_>) -> Result<(), SyncError> {
+        for name in changed_names(old, new) {
+            let path = self.store.root().join(&name);
+            if !path.is_file() {
+                continue;
+            }
+            let on_disk = std::fs::read(&path).map_err(StoreError::io("read", &path))?;
+            let committed = old
+                .and_then(|t| t.get_name(&name))
+                .and_then(|e| e.to_object(self.repo).ok())
+                .and_then(|o| o.peel_to_blob().ok())
+                .map(|b| b.content().to_vec());
+            if committed.as_deref() != Some(on_disk.as_slice()) {
+                return Err(SyncError::Uncommitted {
+                    store: self.root(),
+                    path: name,
+                });
+            }
+        }
+        Ok(())
     }
 
     /// Rewrites the work tree and index where `old` and `new` differ.

@@ -321,6 +321,24 @@ fn sources_added_on_both_machines_are_united_in_redline_toml() {
     world.track(&a, 1);
     world.track(&b, 2);
     ok(redline(&a, &["push"]));
+    // An uncommitted edit of redline.toml is not overwritten.
+    let path = b.join("redline.toml");
+    let committed = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, format!("{committed}# mine\n")).unwrap();
+    let r = redline(&b, &["pull"]);
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(
+        r.stderr
+            .contains("redline.toml has changes that are not committed"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        std::fs::read_to_string(&path)
+            .unwrap()
+            .ends_with("# mine\n")
+    );
+    std::fs::write(&path, committed).unwrap();
     let r = ok(redline(&b, &["push"]));
     assert!(r.stdout.contains("replayed this store's 1 commit"), "{r:?}");
 
@@ -443,6 +461,7 @@ fn pull_from_an_empty_remote_and_push_when_up_to_date_say_so() {
     ok(redline(&a, &["push"]));
     let r = ok(redline(&a, &["push"]));
     assert!(r.stdout.contains("is up to date: nothing to push"), "{r:?}");
+    assert_eq!(ok(redline(&a, &["push", "--quiet"])).stdout, "");
     let r = ok(redline(&a, &["pull"]));
     assert!(
         r.stdout.starts_with("already up to date with origin"),
@@ -605,6 +624,15 @@ fn sync_errors_name_the_remote_and_what_to_do() {
     // Another store can be pulled from directly, though (a shared disk).
     world.track(&b, 0);
     ok(redline(&b, &["snapshot"]));
+    // (a's [fetch] settings were never committed: undo them, as told.)
+    let r = redline(&a, &["pull", "b"]);
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(
+        r.stderr.contains("checkout -- redline.toml"),
+        "{}",
+        r.stderr
+    );
+    git(&a, &["checkout", "--", "redline.toml"]);
     let r = redline(&a, &["pull", "b"]);
     assert_eq!(r.code, 0, "{r:?}");
     assert!(a.join("s0").is_dir());
