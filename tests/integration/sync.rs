@@ -611,6 +611,27 @@ fn sync_errors_name_the_remote_and_what_to_do() {
         "{}",
         r.stderr
     );
+    // Push and pull hold the store lock: with --no-wait, a running writer
+    // (this very process, alive) makes them stop.
+    let state = a.join(".redline");
+    std::fs::create_dir_all(&state).unwrap();
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
+    let holder = format!(
+        "{} {} 2026-01-01T00:00:00+00:00\n",
+        std::process::id(),
+        host.trim()
+    );
+    std::fs::write(state.join("lock"), holder).unwrap();
+    for command in ["push", "pull"] {
+        let r = redline(&a, &["--no-wait", command]);
+        assert_eq!(r.code, 2, "{r:?}");
+        assert!(
+            r.stderr.contains("is in use by another redline run"),
+            "{}",
+            r.stderr
+        );
+    }
+    std::fs::remove_file(state.join("lock")).unwrap();
     // Pushing into another machine's store (not bare) is refused.
     let b = world.init("b");
     git(&a, &["remote", "add", "b", b.to_str().unwrap()]);
@@ -666,6 +687,22 @@ fn shards_split_the_tracked_sources_between_runs() {
     let mut all: Vec<String> = (0..9).map(id).collect();
     all.sort();
     assert_eq!(seen, all);
+
+    // A shard that holds none of the sources says so.
+    let empty = (1..=100)
+        .find(|&k| {
+            let shard = Shard::new(k, 100).unwrap();
+            !all.iter().any(|s| shard.contains(s))
+        })
+        .unwrap();
+    let r = ok(redline(
+        &a,
+        &["snapshot", "--shard", &format!("{empty}/100")],
+    ));
+    assert_eq!(
+        r.stdout,
+        format!("shard {empty}/100 holds none of the 9 tracked sources\n")
+    );
 
     for (args, says) in [
         (vec!["snapshot", "--shard", "0/3"], "K counts from 1"),
