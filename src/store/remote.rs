@@ -13,6 +13,8 @@
 //! lock), so of two machines pushing at once exactly one wins and the other
 //! sees the branch moved. (libgit2's own local push overwrites the branch
 //! without that check, which would lose the first machine's versions.)
+//! The remote's hooks do not run on this path (git runs them for a local
+//! push); a remote that needs its hooks is named by a URL git handles.
 //! https, ssh and every other URL go through the user's `git` command, so
 //! their credential helpers and ssh keys apply; `git push` (never forced)
 //! refuses a non-fast-forward on the server side.

@@ -570,6 +570,27 @@ fn the_git_command_path_pushes_replays_and_pulls() {
     assert_equals_remote(&a, &world, &[]);
     assert_equals_remote(&b, &world, &[]);
 
+    // A remote whose policy refuses the push: said, not retried.
+    let hook = world.remote.join("hooks/pre-receive");
+    std::fs::write(
+        &hook,
+        "#!/bin/sh\necho 'pushes are closed today' >&2\nexit 1\n",
+    )
+    .unwrap();
+    let mut permissions = std::fs::metadata(&hook).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut permissions, 0o755);
+    std::fs::set_permissions(&hook, permissions).unwrap();
+    world.track(&a, 3);
+    let e = push(&a).unwrap_err();
+    assert!(matches!(e, SyncError::Rejected { .. }), "{e}");
+    let text = e.to_string();
+    assert!(
+        text.contains("refused the push") && text.contains("pushes are closed today"),
+        "{text}"
+    );
+    std::fs::remove_file(&hook).unwrap();
+    assert_eq!(push(&a).unwrap().pushed, 1);
+
     git(
         &a,
         &[
