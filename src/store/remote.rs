@@ -226,7 +226,9 @@ pub enum SyncError {
         attempts: u32,
         last: String,
     },
-    #[error("cannot copy commits between the store {store} and remote {name} ({url}): {message}")]
+    #[error(
+        "cannot copy commits between the store {store} and remote {name} ({url}): {message}; check that both folders can be read and written and have space left, then run again"
+    )]
     Transfer {
         store: String,
         name: String,
@@ -510,14 +512,8 @@ impl<'a> Sync<'a> {
             }
             Transport::GitCommand => {
                 let refspec = format!("+{}:{}", self.branch, self.tracking);
-                let out = self.run_git(&[
-                    "fetch",
-                    "--quiet",
-                    "--no-tags",
-                    "--no-write-fetch-head",
-                    &self.remote.name,
-                    &refspec,
-                ])?;
+                let out =
+                    self.run_git(&["fetch", "--quiet", "--no-tags", &self.remote.name, &refspec])?;
                 if !out.status.success() {
                     let stderr = String::from_utf8_lossy(&out.stderr);
                     if stderr.contains("couldn't find remote ref") {
