@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, Utc};
 
 use super::args::{Cli, ColorChoice, Command, DiffFormat, DiffViewArgs, DocFormat, ProfileArg};
-use super::{Env, Output, Pager, tracking};
+use super::{Env, Output, Pager, sync, tracking};
 use crate::diff::{DiffOptions, DocDiff, diff};
 use crate::document::{Document, markdown};
 use crate::error::Error;
@@ -40,6 +40,8 @@ pub(super) fn dispatch(
             | Command::Import { .. }
             | Command::Add { .. }
             | Command::Remove { .. }
+            | Command::Push { .. }
+            | Command::Pull { .. }
     );
     let _lock = match (writes, ctx.locate()) {
         (true, Ok(root)) => {
@@ -109,6 +111,12 @@ pub(super) fn dispatch(
                     );
                 }
             };
+            if batch.shard.is_some() {
+                return Err(Error::Usage(format!(
+                    "--shard picks among the tracked sources; {} is a capture file, recorded as it is",
+                    file.display()
+                )));
+            }
             let store = ctx.store()?;
             let source = source.ok_or_else(|| {
                 Error::Usage(format!(
@@ -187,6 +195,8 @@ pub(super) fn dispatch(
         } => tracking::add(&ctx, url, id, profile, select, remove, header, out),
         Command::Remove { id } => tracking::remove(&ctx, &id, out),
         Command::List { json } => tracking::list(&ctx, json, out),
+        Command::Push { remote, quiet } => sync::push(&ctx, &remote, quiet, out),
+        Command::Pull { remote, quiet } => sync::pull(&ctx, &remote, quiet, out),
         Command::Diff {
             args,
             since,
