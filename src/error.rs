@@ -10,6 +10,7 @@ use thiserror::Error;
 use crate::fetch::FetchError;
 use crate::normalize::NormalizeError;
 use crate::store::StoreError;
+use crate::store::remote::SyncError;
 
 /// Any failure of a redline command.
 #[derive(Debug, Error)]
@@ -20,6 +21,9 @@ pub enum Error {
     Normalize(#[from] NormalizeError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// `push` or `pull` failed (the remote, and what to do, are named).
+    #[error(transparent)]
+    Sync(#[from] SyncError),
     /// The command line asked for something that cannot be done.
     #[error("{0}")]
     Usage(String),

@@ -23,6 +23,8 @@
 //! Validators, last-checked times and held versions live in the run state
 //! ([`crate::store::state`]), outside history.
 
+pub mod shard;
+
 use std::collections::HashSet;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicUsize, Ordering};

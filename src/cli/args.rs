@@ -214,6 +214,33 @@ pub enum Command {
         #[arg(long, value_name = "URL")]
         base_url: Option<String>,
     },
+    /// Send this store's new versions to a git remote (default: origin).
+    ///
+    /// Fetches the remote's branch first: its new versions come in, and this
+    /// store's own are replayed on top (machines that snapshot disjoint
+    /// sources never conflict; see `snapshot --shard K/N`); then pushes,
+    /// again if another machine pushed meanwhile. The remote is a git remote
+    /// of the store (`git -C STORE remote add origin URL`): a bare
+    /// repository's path or file:// URL (written directly), or an https/ssh
+    /// URL (through your `git`, with its credentials and keys).
+    Push {
+        /// The remote's name.
+        #[arg(default_value = crate::store::remote::DEFAULT_REMOTE)]
+        remote: String,
+        /// Print nothing unless something goes wrong.
+        #[arg(short = 'q', long)]
+        quiet: bool,
+    },
+    /// Bring in the versions other machines pushed to a git remote (default:
+    /// origin); this store's unpushed versions are replayed on top.
+    Pull {
+        /// The remote's name.
+        #[arg(default_value = crate::store::remote::DEFAULT_REMOTE)]
+        remote: String,
+        /// Print nothing unless something goes wrong.
+        #[arg(short = 'q', long)]
+        quiet: bool,
+    },
     /// Print one version of a source.
     Show {
         /// ID or ID@REV (default revision: the latest).
@@ -254,6 +281,11 @@ pub struct BatchArgs {
     /// reverted) would hold it back (repeatable).
     #[arg(long, value_name = "ID")]
     pub accept: Vec<String>,
+    /// Check only this machine's share of the tracked sources: shard K of N
+    /// (counted from 1), chosen by a fixed hash of each source's id, so N
+    /// machines running 1/N .. N/N split the sources between them.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -10,13 +10,13 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, Utc};
 
 use super::args::{Cli, ColorChoice, Command, DiffFormat, DiffViewArgs, DocFormat, ProfileArg};
-use super::{Env, Output, Pager, report, tracking};
+use super::{Env, Output, Pager, report, sync, tracking};
 use crate::diff::{DiffOptions, DocDiff, diff};
 use crate::document::{Document, markdown};
 use crate::error::Error;
 use crate::exit_codes;
-use crate::fetch::{self, Capture};
-use crate::normalize::{ProfileChoice, Profiles, normalize, normalize_report};
+use crate::fetch::{self, Capture, CaptureKind};
+use crate::normalize::{self, ProfileChoice, Profiles, normalize, normalize_report};
 use crate::render::{html, json::to_json, md, stat, term};
 use crate::store::{self, PROFILES_DIR, Recorded, RevSpec, SourceId, Store, Version};
 
@@ -40,6 +40,8 @@ pub(super) fn dispatch(
             | Command::Import { .. }
             | Command::Add { .. }
             | Command::Remove { .. }
+            | Command::Push { .. }
+            | Command::Pull { .. }
     );
     let _lock = match (writes, ctx.locate()) {
         (true, Ok(root)) => {
@@ -109,6 +111,12 @@ pub(super) fn dispatch(
                     );
                 }
             };
+            if batch.shard.is_some() {
+                return Err(Error::Usage(format!(
+                    "--shard picks among the tracked sources; {} is a capture file, recorded as it is",
+                    file.display()
+                )));
+            }
             let store = ctx.store()?;
             let source = source.ok_or_else(|| {
                 Error::Usage(format!(
@@ -187,6 +195,8 @@ pub(super) fn dispatch(
         } => tracking::add(&ctx, url, id, profile, select, remove, header, out),
         Command::Remove { id } => tracking::remove(&ctx, &id, out),
         Command::List { json } => tracking::list(&ctx, json, out),
+        Command::Push { remote, quiet } => sync::push(&ctx, &remote, quiet, out),
+        Command::Pull { remote, quiet } => sync::pull(&ctx, &remote, quiet, out),
         Command::Diff {
             args,
             since,
@@ -533,22 +543,39 @@ fn diff_command(
                 args[0]
             )));
         };
-        let store = ctx.try_store();
-        let (profiles, choice) =
-            profile_choice(ctx.profiles(store.as_ref())?, profile, &ctx.env.cwd)?;
-        let read = |name: &str| -> Result<Document, Error> {
-            let capture = fetch::from_file(&absolute(&ctx.env.cwd, Path::new(name)), None)?;
-            Ok(normalize(&capture, &profiles, &choice)?)
+        let read = |name: &str| -> Result<Capture, Error> {
+            Ok(fetch::from_file_unhashed(&absolute(
+                &ctx.env.cwd,
+                Path::new(name),
+            ))?)
         };
         // The two sides are independent: read and normalize them at once.
-        let (old_doc, new_doc) = std::thread::scope(|scope| {
-            let other = scope.spawn(|| read(new));
-            let first = read(old);
-            let second = other
-                .join()
-                .unwrap_or_else(|e| std::panic::resume_unwind(e));
-            Ok::<_, Error>((first?, second?))
-        })?;
+        let (old_capture, new_capture) = both(|| read(old), || read(new));
+        let (old_capture, new_capture) = (old_capture?, new_capture?);
+        // Stored documents (Markdown) need no profile: loading and compiling
+        // them would be most of the work of comparing two small ones.
+        let markdown_only = profile.profile.is_none()
+            && [&old_capture, &new_capture]
+                .iter()
+                .all(|c| c.kind == CaptureKind::Markdown);
+        let profiles = if markdown_only {
+            None
+        } else {
+            let store = ctx.try_store();
+            Some(profile_choice(
+                ctx.profiles(store.as_ref())?,
+                profile,
+                &ctx.env.cwd,
+            )?)
+        };
+        let to_document = |capture: &Capture| -> Result<Document, Error> {
+            Ok(match &profiles {
+                Some((profiles, choice)) => normalize(capture, profiles, choice)?,
+                None => normalize::normalize_markdown(capture)?,
+            })
+        };
+        let (old_doc, new_doc) = both(|| to_document(&old_capture), || to_document(&new_capture));
+        let (old_doc, new_doc) = (old_doc?, new_doc?);
         let d = diff(&old_doc, &new_doc, &DiffOptions::default());
         let header = term::Header {
             subject: title_of(&new_doc),
@@ -557,7 +584,12 @@ fn diff_command(
         };
         let text = render_diff(ctx, &d, &old_doc, &new_doc, &header, view);
         print_paged(ctx, view, &text, out)?;
-        return Ok(exit_code(&d));
+        let code = exit_code(&d);
+        // The command ends here: freeing tens of thousands of blocks one by
+        // one would take longer than some of the comparison. The memory is
+        // the process's until it exits.
+        std::mem::forget((old_doc, new_doc, d, text));
+        return Ok(code);
     }
     let store = ctx.store()?;
     let id = SourceId::parse(&args[0]).map_err(|e| {
@@ -883,4 +915,17 @@ pub(super) fn absolute(cwd: &Path, path: &Path) -> PathBuf {
     } else {
         cwd.join(path)
     }
+}
+
+/// Runs `a` here and `b` on a second thread, and returns both results.
+fn both<A: Send, B: Send>(a: impl FnOnce() -> A + Send, b: impl FnOnce() -> B + Send) -> (A, B) {
+    std::thread::scope(|scope| {
+        let other = scope.spawn(b);
+        let first = a();
+        // A panic on the other thread is a bug: surface it as one.
+        let second = other
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e));
+        (first, second)
+    })
 }

@@ -8,6 +8,7 @@
 mod args;
 mod commands;
 mod report;
+mod sync;
 mod tracking;
 
 use std::io::{IsTerminal, Write};

@@ -12,6 +12,7 @@ use std::time::Duration;
 use super::Output;
 use super::args::{BatchArgs, ProfileArg};
 use super::commands::{Ctx, profile_choice};
+use crate::batch::shard::Shard;
 use crate::batch::{self, BatchOptions, BatchReport, Job, SourceReport};
 use crate::error::Error;
 use crate::exit_codes;
@@ -244,6 +245,17 @@ pub(super) fn snapshot(
     out: &mut Output,
     err: &mut dyn Write,
 ) -> Result<i32, Error> {
+    let shard = args
+        .shard
+        .as_deref()
+        .map(Shard::parse)
+        .transpose()
+        .map_err(Error::Usage)?;
+    if shard.is_some() && !targets.is_empty() {
+        return Err(Error::Usage(
+            "--shard picks this machine's share of all tracked sources; give either --shard K/N or source ids and URLs, not both".into(),
+        ));
+    }
     let mut store = ctx.store()?;
     let config = config::load(store.root())?;
     let (profiles, cli_choice) =
@@ -336,7 +348,19 @@ pub(super) fn snapshot(
         }
     } else if targets.is_empty() {
         for spec in &config.sources {
-            jobs.push(job_for(spec, &mut profiles)?);
+            if shard.is_none_or(|s| s.contains(&spec.id)) {
+                jobs.push(job_for(spec, &mut profiles)?);
+            }
+        }
+        if let Some(shard) = shard
+            && jobs.is_empty()
+            && !config.sources.is_empty()
+        {
+            out.print(&format!(
+                "shard {shard} holds none of the {} tracked sources\n",
+                config.sources.len()
+            ))?;
+            return Ok(exit_codes::SUCCESS);
         }
         if jobs.is_empty() {
             out.print("no tracked sources; add one with `redline add URL`\n")?;

@@ -4,8 +4,8 @@
 //! what the previous stages left unexplained:
 //!
 //! 1. **Align** the sequences of block keys (kind + canonical text, interned
-//!    to small integers so comparison is cheap) with `similar`'s patience
-//!    diff under the deadline. Aligned blocks are equal, or cosmetic when
+//!    to small integers so comparison is cheap) by patience alignment under
+//!    the deadline (`align`). Aligned blocks are equal, or cosmetic when
 //!    their raw text differs.
 //! 2. **Identical blocks elsewhere**: an unaligned block whose key is also
 //!    unaligned on the other side is the same block, moved (found through a
@@ -30,13 +30,13 @@
 //! Pairing and moves only join blocks of the same kind: a paragraph turned
 //! into a quote reads as a deletion and an insertion.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::ops::Range;
 use std::time::Instant;
 
-use similar::{Algorithm, DiffTag, capture_diff_slices_deadline};
-
-use super::canon::canonical_key;
+use super::align::align;
+use super::canon::canonical_key_cow;
 use super::model::{BlockOp, BodyStats, OpKind};
 use super::order::heaviest_increasing;
 use super::similarity::{Bag, Words, candidate_pairs, containment, dice, sum};
@@ -118,8 +118,10 @@ struct Engine<'a> {
     /// Interned block keys (kind + canonical text).
     old_ids: Vec<u32>,
     new_ids: Vec<u32>,
-    old_canon: Vec<String>,
-    new_canon: Vec<String>,
+    /// Number of distinct keys: ids are `0..key_count`.
+    key_count: usize,
+    old_canon: Vec<Cow<'a, str>>,
+    new_canon: Vec<Cow<'a, str>>,
     /// Unit each block belongs to, if matched.
     old_unit: Vec<Option<usize>>,
     new_unit: Vec<Option<usize>>,
@@ -134,9 +136,12 @@ struct Engine<'a> {
 const PARALLEL_KEYS_MIN_BLOCKS: usize = 2_000;
 
 /// Canonical keys of both sides, in parallel when the documents are large.
-fn canonical_keys(old: &[Block], new: &[Block]) -> (Vec<String>, Vec<String>) {
-    let keys = |blocks: &[Block]| -> Vec<String> {
-        blocks.iter().map(|b| canonical_key(&b.text)).collect()
+fn canonical_keys<'a>(
+    old: &'a [Block],
+    new: &'a [Block],
+) -> (Vec<Cow<'a, str>>, Vec<Cow<'a, str>>) {
+    let keys = |blocks: &'a [Block]| -> Vec<Cow<'a, str>> {
+        blocks.iter().map(|b| canonical_key_cow(&b.text)).collect()
     };
     if old.len().max(new.len()) < PARALLEL_KEYS_MIN_BLOCKS {
         return (keys(old), keys(new));
@@ -161,15 +166,17 @@ impl<'a> Engine<'a> {
         let mut old_ids = Vec::with_capacity(old.len());
         for (b, c) in old.iter().zip(&old_canon) {
             let next = ids.len() as u32;
-            old_ids.push(*ids.entry((b.kind, c.as_str())).or_insert(next));
+            old_ids.push(*ids.entry((b.kind, c.as_ref())).or_insert(next));
         }
         let mut new_ids = Vec::with_capacity(new.len());
         for (b, c) in new.iter().zip(&new_canon) {
             let next = ids.len() as u32;
-            new_ids.push(*ids.entry((b.kind, c.as_str())).or_insert(next));
+            new_ids.push(*ids.entry((b.kind, c.as_ref())).or_insert(next));
         }
+        let key_count = ids.len();
         drop(ids);
         Engine {
+            key_count,
             old,
             new,
             deadline,
@@ -214,19 +221,9 @@ impl<'a> Engine<'a> {
 
     /// Stage 1: align key sequences.
     fn align(&mut self) {
-        let ops = capture_diff_slices_deadline(
-            Algorithm::Patience,
-            &self.old_ids,
-            &self.new_ids,
-            self.deadline,
-        );
-        for op in ops {
-            let (tag, old, new) = op.as_tag_tuple();
-            if tag == DiffTag::Equal {
-                for (o, n) in old.zip(new) {
-                    self.add(Shape::Pair, o..o + 1, n..n + 1);
-                }
-            }
+        let pairs = align(&self.old_ids, &self.new_ids, self.key_count, self.deadline);
+        for (o, n) in pairs {
+            self.add(Shape::Pair, o..o + 1, n..n + 1);
         }
     }
 
@@ -591,7 +588,7 @@ impl<'a> Engine<'a> {
             // Pieces compare as if joined by a space: the paragraph break
             // alone is not a word change.
             Shape::Split | Shape::Merge => {
-                let canon = |c: &[String], r: &Range<usize>| c[r.clone()].join(" ");
+                let canon = |c: &[Cow<str>], r: &Range<usize>| c[r.clone()].join(" ");
                 (
                     canon(&self.old_canon, &u.old) == canon(&self.new_canon, &u.new),
                     joined(self.old, &u.old, " ") == joined(self.new, &u.new, " "),

@@ -10,6 +10,9 @@
 //! `blocks`, so a heading and a paragraph with the same words never compare
 //! equal.)
 
+use std::borrow::Cow;
+
+use crate::document::is_collapsed_ascii;
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
 
 /// Canonical comparison key of a text.
@@ -19,6 +22,24 @@ use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
 /// hyphens and zero-width characters removed; every Unicode space treated as
 /// a space; whitespace collapsed to single spaces and trimmed. Case is kept.
 pub fn canonical_key(text: &str) -> String {
+    canonical_key_cow(text).into_owned()
+}
+
+/// [`canonical_key`] without a copy when the text is already canonical.
+///
+/// Most blocks are: printable ASCII with single spaces and no space at
+/// either end. That is checked in one branch-free pass the compiler
+/// vectorizes, and such a text is its own key, borrowed. The engine keys
+/// every block of both documents, so on large documents this saves copying
+/// (and allocating) both documents once more.
+pub fn canonical_key_cow(text: &str) -> Cow<'_, str> {
+    if is_collapsed_ascii(text.as_bytes()) {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(canonical_key_slow(text))
+}
+
+fn canonical_key_slow(text: &str) -> String {
     // Fold first: NFKC would turn `″` into two primes before we could map it.
     let folded = fold_and_collapse(text);
     if folded.is_ascii() || is_nfkc_quick(folded.chars()) == IsNormalized::Yes {
@@ -129,6 +150,34 @@ mod tests {
         assert_eq!(canonical_key("\u{FB01}nal \u{FF21}\u{FF22}"), "final AB");
         assert_eq!(canonical_key("e\u{301}t\u{e9}"), "\u{e9}t\u{e9}");
         assert_ne!(canonical_key("Policy"), canonical_key("policy"));
+    }
+
+    #[test]
+    fn canonical_ascii_text_is_borrowed_and_equal_to_the_full_key() {
+        for text in [
+            "plain text, kept as is.",
+            "a",
+            "",
+            "two  spaces",
+            " lead",
+            "trail ",
+            "tab\there",
+            "del\x7f",
+            "caf\u{e9}",
+        ] {
+            let cow = canonical_key_cow(text);
+            assert_eq!(cow, canonical_key_slow(text), "{text:?}");
+            let borrowed = matches!(cow, Cow::Borrowed(_));
+            assert_eq!(
+                borrowed,
+                cow == text && text.is_ascii() && !text.contains('\x7f'),
+                "{text:?}"
+            );
+        }
+        // Doubled spaces found across the 256-byte chunk boundary.
+        let long = format!("{} {}", "a".repeat(255), " b");
+        assert_eq!(canonical_key_cow(&long), canonical_key_slow(&long));
+        assert!(matches!(canonical_key_cow(&long), Cow::Owned(_)));
     }
 
     #[test]

@@ -21,6 +21,7 @@
 //! `new_text` (equal + insert runs); a split or merge carries word ops only
 //! when the words changed, not for the paragraph break alone.
 
+mod align;
 mod blocks;
 mod canon;
 mod meta;

@@ -15,24 +15,7 @@ use std::ops::Range;
 
 use chrono::NaiveDate;
 
-use super::{Block, BlockKind, Document, Meta, RelatedItem, assign_sections};
-
-/// [`super::collapse_whitespace`], with a fast path for the common case of
-/// a Markdown line: printable ASCII with single inner spaces, which it
-/// returns as is.
-/// Large documents spend most of their parse time here.
-fn collapse_whitespace(text: &str) -> String {
-    let b = text.as_bytes();
-    let clean = b.first().is_none_or(|&c| c != b' ')
-        && b.last().is_none_or(|&c| c != b' ')
-        && b.iter().all(|&c| (0x20..0x7f).contains(&c))
-        && !text.contains("  ");
-    if clean {
-        text.to_string()
-    } else {
-        super::collapse_whitespace(text)
-    }
-}
+use super::{Block, BlockKind, Document, Meta, RelatedItem, assign_sections, collapse_whitespace};
 
 /// Writes the `document.md` form: front matter, then the body.
 pub fn document_to_markdown(doc: &Document) -> String {
@@ -169,7 +152,7 @@ pub fn parse_related(text: &str) -> Vec<RelatedItem> {
             }
         } else {
             let joined = collapse_whitespace(&chunk.join(" "));
-            item.summary = Some(unescape_paragraph(&joined));
+            item.summary = Some(unescape_paragraph(joined));
         }
     }
     items
@@ -268,20 +251,27 @@ fn parse_iso_date(text: &str) -> Option<NaiveDate> {
 /// Groups lines into chunks separated by blank lines.
 fn chunks(text: &str) -> Vec<Vec<&str>> {
     let mut out: Vec<Vec<&str>> = Vec::new();
-    let mut current = Vec::new();
+    for_each_chunk(text, |chunk| out.push(chunk.to_vec()));
+    out
+}
+
+/// Calls `f` with each run of non-blank lines, reusing one buffer: a large
+/// document has tens of thousands of chunks.
+fn for_each_chunk<'t>(text: &'t str, mut f: impl FnMut(&[&'t str])) {
+    let mut current: Vec<&str> = Vec::new();
     for line in text.lines() {
         if line.trim().is_empty() {
             if !current.is_empty() {
-                out.push(std::mem::take(&mut current));
+                f(&current);
+                current.clear();
             }
         } else {
             current.push(line);
         }
     }
     if !current.is_empty() {
-        out.push(current);
+        f(&current);
     }
-    out
 }
 
 /// Byte range of `line` (a slice of `base`) inside `base`.
@@ -295,19 +285,23 @@ fn span_of(base: &str, line: &str) -> Range<usize> {
 fn parse_blocks(base: &str, text: &str) -> (Vec<Block>, Vec<Range<usize>>) {
     let mut body = Vec::new();
     let mut spans: Vec<Range<usize>> = Vec::new();
-    for chunk in chunks(text) {
-        let mut paragraph: Vec<&str> = Vec::new();
+    let mut paragraph: Vec<&str> = Vec::new();
+    for_each_chunk(text, |chunk| {
         let mut in_quote = false;
         let flush =
             |paragraph: &mut Vec<&str>, body: &mut Vec<Block>, spans: &mut Vec<Range<usize>>| {
                 if let (Some(first), Some(last)) = (paragraph.first(), paragraph.last()) {
-                    let text = collapse_whitespace(&paragraph.join(" "));
-                    body.push(Block::paragraph(unescape_paragraph(&text)));
+                    // Most paragraphs are one line: no joined copy for them.
+                    let text = match paragraph.as_slice() {
+                        [line] => collapse_whitespace(line),
+                        lines => collapse_whitespace(&lines.join(" ")),
+                    };
+                    body.push(Block::paragraph(unescape_paragraph(text)));
                     spans.push(span_of(base, first).start..span_of(base, last).end);
                     paragraph.clear();
                 }
             };
-        for line in chunk {
+        for &line in chunk {
             let trimmed = line.trim_start();
             let was_quote = std::mem::replace(&mut in_quote, false);
             if let Some(block) = line_block(trimmed) {
@@ -342,7 +336,7 @@ fn parse_blocks(base: &str, text: &str) -> (Vec<Block>, Vec<Range<usize>>) {
             }
         }
         flush(&mut paragraph, &mut body, &mut spans);
-    }
+    });
     let keep: Vec<bool> = body.iter().map(|b| !b.text.is_empty()).collect();
     let mut k = keep.iter();
     body.retain(|_| *k.next().unwrap_or(&false));
@@ -404,8 +398,11 @@ fn escape_paragraph(text: &str) -> String {
     }
 }
 
-fn unescape_paragraph(text: &str) -> String {
-    text.strip_prefix('\\').unwrap_or(text).to_string()
+fn unescape_paragraph(mut text: String) -> String {
+    if text.starts_with('\\') {
+        text.remove(0);
+    }
+    text
 }
 
 #[cfg(test)]

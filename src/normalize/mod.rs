@@ -92,6 +92,35 @@ pub fn normalize(
     normalize_report(capture, profiles, choice).map(|n| n.document)
 }
 
+/// Reads a Markdown capture (a stored `document.md`, or one written by
+/// hand). Markdown needs no profile, so callers that only compare stored
+/// documents skip loading (and compiling) the profiles.
+pub fn normalize_markdown(capture: &Capture) -> Result<Document, NormalizeError> {
+    let charset = capture.charset.as_deref();
+    let content_type = capture.content_type.as_deref();
+    let (encoding, _) = decode::sniff(&capture.body, charset, content_type, false);
+    // A stored document is UTF-8: read it in place rather than copying it.
+    let document = match std::str::from_utf8(&capture.body) {
+        Ok(text) if encoding == encoding_rs::UTF_8 => markdown::parse_document(text),
+        _ => {
+            let decoded = decode::decode(&capture.body, charset, content_type, false);
+            markdown::parse_document(&decoded.text)
+        }
+    };
+    non_empty(capture, document)
+}
+
+/// The document, or the empty-body failure when it has no body.
+fn non_empty(capture: &Capture, document: Document) -> Result<Document, NormalizeError> {
+    if document.body.is_empty() {
+        return Err(NormalizeError::EmptyBody {
+            origin: capture.origin(),
+            reason: String::new(),
+        });
+    }
+    Ok(document)
+}
+
 /// Normalizes one capture and reports the warnings too.
 pub fn normalize_report(
     capture: &Capture,
@@ -99,6 +128,15 @@ pub fn normalize_report(
     choice: &ProfileChoice,
 ) -> Result<Normalized, NormalizeError> {
     let origin = capture.origin();
+    // Refuse an oversized page before decoding it: decoding 100 MB only to
+    // refuse it would take longer than any real page.
+    if capture.kind == CaptureKind::Html && capture.body.len() > html::MAX_HTML_BYTES {
+        return Err(NormalizeError::TooLarge {
+            origin,
+            size: capture.body.len(),
+            limit: html::MAX_HTML_BYTES,
+        });
+    }
     let decoded = decode::decode(
         &capture.body,
         capture.charset.as_deref(),
@@ -126,13 +164,10 @@ pub fn normalize_report(
             html::normalize_html(&text, profile, &origin)?
         }
     };
-    if normalized.document.body.is_empty() {
-        return Err(NormalizeError::EmptyBody {
-            origin,
-            reason: String::new(),
-        });
-    }
-    Ok(normalized)
+    Ok(Normalized {
+        document: non_empty(capture, normalized.document)?,
+        warnings: normalized.warnings,
+    })
 }
 
 fn choose<'p>(

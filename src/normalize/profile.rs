@@ -13,7 +13,11 @@
 //! Selectors are checked when the profile is loaded, so a typo is an error
 //! naming the file and field, not a silent miss at run time.
 
+use std::collections::HashMap;
+use std::sync::{LazyLock, Mutex, OnceLock};
+
 use dom_query::Matcher;
+
 use regex::Regex;
 use serde::Deserialize;
 
@@ -111,7 +115,7 @@ pub struct Profile {
     pub name: String,
     pub description: Option<String>,
     pub hosts: Vec<String>,
-    pub text_signatures: Vec<Regex>,
+    pub text_signatures: Vec<Pattern>,
     pub text: TextRules,
     pub html: HtmlRules,
 }
@@ -119,16 +123,16 @@ pub struct Profile {
 /// Rules for text captures; see `profiles/README.md` for each field.
 #[derive(Debug, Clone)]
 pub struct TextRules {
-    pub title_suffix: Option<Regex>,
-    pub byline: Option<Regex>,
+    pub title_suffix: Option<Pattern>,
+    pub byline: Option<Pattern>,
     pub date_formats: Vec<String>,
-    pub body_end: Vec<Regex>,
-    pub drop: Vec<Regex>,
-    pub topics: Option<Regex>,
-    pub related_start: Option<Regex>,
-    pub related_end: Vec<Regex>,
-    pub related_skip: Vec<Regex>,
-    pub related_date: Option<Regex>,
+    pub body_end: Vec<Pattern>,
+    pub drop: Vec<Pattern>,
+    pub topics: Option<Pattern>,
+    pub related_start: Option<Pattern>,
+    pub related_end: Vec<Pattern>,
+    pub related_skip: Vec<Pattern>,
+    pub related_date: Option<Pattern>,
     pub related_date_formats: Vec<String>,
 }
 
@@ -149,7 +153,7 @@ pub struct HtmlRules {
     pub canonical_url: bool,
     /// Keep the language the page declares (default true).
     pub language: bool,
-    pub title_suffix: Option<Regex>,
+    pub title_suffix: Option<Pattern>,
     pub title: Option<Css>,
     pub date: Option<Css>,
     pub date_formats: Vec<String>,
@@ -209,7 +213,7 @@ impl Profiles {
     pub fn builtin() -> Profiles {
         let generic_file = parse_file(BUILTIN[0].0, BUILTIN[0].1)
             .unwrap_or_else(|e| panic!("built-in profile is invalid: {e}"));
-        let generic = compile(&generic_file, BUILTIN[0].0)
+        let generic = compile(&generic_file, BUILTIN[0].0, Compile::OnUse)
             .unwrap_or_else(|e| panic!("built-in profile is invalid: {e}"));
         let mut profiles = Profiles {
             generic,
@@ -217,7 +221,7 @@ impl Profiles {
         };
         for (file, text) in &BUILTIN[1..] {
             profiles
-                .add(file, text)
+                .add(file, text, Compile::OnUse)
                 .unwrap_or_else(|e| panic!("built-in profile is invalid: {e}"));
         }
         profiles
@@ -230,14 +234,14 @@ impl Profiles {
         origin: &str,
         text: &str,
     ) -> Result<Profiles, NormalizeError> {
-        self.add(origin, text)?;
+        self.add(origin, text, Compile::Now)?;
         Ok(self)
     }
 
-    fn add(&mut self, origin: &str, text: &str) -> Result<(), NormalizeError> {
+    fn add(&mut self, origin: &str, text: &str, when: Compile) -> Result<(), NormalizeError> {
         let file = parse_file(origin, text)?;
         let merged = merge(&self.generic_file(), &file);
-        let profile = compile(&merged, origin)?;
+        let profile = compile(&merged, origin, when)?;
         self.sites.retain(|p| p.name != profile.name);
         self.sites.push(profile);
         Ok(())
@@ -390,15 +394,28 @@ fn merge_html(b: &HtmlFile, s: &HtmlFile) -> HtmlFile {
     }
 }
 
-fn compile(file: &ProfileFile, origin: &str) -> Result<Profile, NormalizeError> {
-    let one = |field: &str, pattern: &Option<String>| -> Result<Option<Regex>, NormalizeError> {
-        pattern
-            .as_deref()
-            .map(|p| regex(origin, field, p))
-            .transpose()
+/// How a profile's regular expressions are compiled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Compile {
+    /// Now, so that a bad one is reported when the profile is loaded (user
+    /// profiles).
+    Now,
+    /// On first use (built-in profiles, which tests compile whole).
+    OnUse,
+}
+
+fn compile(file: &ProfileFile, origin: &str, when: Compile) -> Result<Profile, NormalizeError> {
+    let pattern = |field: &str, source: &str| -> Result<Pattern, NormalizeError> {
+        match when {
+            Compile::Now => Pattern::compiled(origin, field, source),
+            Compile::OnUse => Ok(Pattern::on_use(source)),
+        }
     };
-    let many = |field: &str, patterns: &[String]| -> Result<Vec<Regex>, NormalizeError> {
-        patterns.iter().map(|p| regex(origin, field, p)).collect()
+    let one = |field: &str, source: &Option<String>| -> Result<Option<Pattern>, NormalizeError> {
+        source.as_deref().map(|p| pattern(field, p)).transpose()
+    };
+    let many = |field: &str, sources: &[String]| -> Result<Vec<Pattern>, NormalizeError> {
+        sources.iter().map(|p| pattern(field, p)).collect()
     };
     let t = &file.text;
     let css = |field: &str, sel: &Option<String>| -> Result<Option<Css>, NormalizeError> {
@@ -469,16 +486,113 @@ fn selector(origin: &str, field: &str, source: &str) -> Result<Css, NormalizeErr
     })
 }
 
-fn regex(origin: &str, field: &str, pattern: &str) -> Result<Regex, NormalizeError> {
-    Regex::new(pattern).map_err(|e| NormalizeError::Profile {
-        origin: origin.to_string(),
-        message: format!("{field}: invalid regular expression {pattern:?}: {e}"),
-    })
+/// A profile's regular expression, compiled at most once per process.
+///
+/// Profiles hold dozens of expressions and a command uses a few of one
+/// profile; compiling every built-in one up front was half the time of
+/// comparing two small captures. Built-in patterns therefore compile on
+/// first use, user patterns when their profile is loaded (so a bad one is
+/// reported then), and every compiled pattern is shared through a cache, so
+/// the generic rules merged into each site profile compile once.
+#[derive(Debug, Clone)]
+pub struct Pattern {
+    source: String,
+    compiled: OnceLock<Regex>,
+}
+
+impl Pattern {
+    /// A pattern compiled now; a bad one is an error naming the profile
+    /// file and field.
+    fn compiled(origin: &str, field: &str, source: &str) -> Result<Pattern, NormalizeError> {
+        let regex = cached(source).map_err(|e| NormalizeError::Profile {
+            origin: origin.to_string(),
+            message: format!("{field}: invalid regular expression {source:?}: {e}"),
+        })?;
+        Ok(Pattern {
+            source: source.to_string(),
+            compiled: OnceLock::from(regex),
+        })
+    }
+
+    /// A built-in pattern, compiled when first used.
+    fn on_use(source: &str) -> Pattern {
+        Pattern {
+            source: source.to_string(),
+            compiled: OnceLock::new(),
+        }
+    }
+
+    /// The pattern as written.
+    pub fn as_str(&self) -> &str {
+        &self.source
+    }
+}
+
+impl std::ops::Deref for Pattern {
+    type Target = Regex;
+
+    fn deref(&self) -> &Regex {
+        self.compiled.get_or_init(|| {
+            // Only built-in patterns get here uncompiled, and the tests
+            // compile every one of them.
+            cached(&self.source)
+                .unwrap_or_else(|e| panic!("built-in profile pattern {:?}: {e}", self.source))
+        })
+    }
+}
+
+/// Compiles `source`, or returns the compiled copy of an earlier call.
+fn cached(source: &str) -> Result<Regex, regex::Error> {
+    static CACHE: LazyLock<Mutex<HashMap<String, Regex>>> = LazyLock::new(Default::default);
+    // A poisoned lock only means another thread panicked mid-insert; the
+    // map is still valid.
+    let mut cache = CACHE.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(regex) = cache.get(source) {
+        return Ok(regex.clone());
+    }
+    let regex = Regex::new(source)?;
+    cache.insert(source.to_string(), regex.clone());
+    Ok(regex)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_built_in_pattern_compiles() {
+        let profiles = Profiles::builtin();
+        let all = std::iter::once(profiles.generic()).chain(profiles.sites());
+        let mut count = 0;
+        for p in all {
+            let t = &p.text;
+            let singles = [
+                &t.title_suffix,
+                &t.byline,
+                &t.topics,
+                &t.related_start,
+                &t.related_date,
+                &p.html.title_suffix,
+            ];
+            let lists = [
+                &p.text_signatures,
+                &t.body_end,
+                &t.drop,
+                &t.related_end,
+                &t.related_skip,
+            ];
+            for pattern in singles
+                .into_iter()
+                .flatten()
+                .chain(lists.into_iter().flatten())
+            {
+                // Deref compiles it; an invalid built-in pattern panics here.
+                let _ = pattern.is_match("");
+                count += 1;
+            }
+        }
+        assert!(count > 20, "only {count} patterns");
+    }
 
     #[test]
     fn builtins_compile_and_inss_extends_generic() {

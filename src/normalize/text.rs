@@ -27,7 +27,7 @@ use std::collections::HashSet;
 use regex::Regex;
 
 use super::dates::parse_date;
-use super::profile::{Profile, TextRules};
+use super::profile::{Pattern, Profile, TextRules};
 use crate::document::{
     Block, BlockKind, Document, Meta, RelatedItem, assign_sections, collapse_whitespace,
 };
@@ -63,7 +63,7 @@ pub fn normalize_text(text: &str, profile: &Profile) -> Document {
 
     let title = strip_suffix(
         &collapse_whitespace(lines[first]),
-        rules.title_suffix.as_ref(),
+        rules.title_suffix.as_deref(),
     );
     let headline = (first + 1..lines.len())
         .find(|&i| collapse_whitespace(lines[i]) == title)
@@ -116,7 +116,7 @@ fn strip_suffix(title: &str, suffix: Option<&Regex>) -> String {
     }
 }
 
-fn matches_any(patterns: &[Regex], line: &str) -> bool {
+fn matches_any(patterns: &[Pattern], line: &str) -> bool {
     patterns.iter().any(|re| re.is_match(line))
 }
 

@@ -1,4 +1,5 @@
-//! The git-backed [`Store`]: the only file in redline that uses git2.
+//! The git-backed [`Store`]: with `remote.rs` (push and pull), the only
+//! file in redline that uses git2.
 //!
 //! A version is written objects first (blobs, trees, the commit), the branch
 //! reference last, so a crash leaves either the old history or the new one,
@@ -38,7 +39,8 @@ format = 1
 /// A redline store: a git repository with a `redline.toml`.
 pub struct Store {
     root: PathBuf,
-    repo: Repository,
+    /// Open to `remote.rs`, the store's other git2 user (push and pull).
+    pub(super) repo: Repository,
     /// Inside [`Store::with_packing`]: new objects go to memory and are
     /// written as packs; these are the ids written since the last flush.
     packing: Cell<bool>,
@@ -714,7 +716,7 @@ impl Store {
     }
 
     /// Brings work tree and index in line with HEAD for `paths`.
-    fn sync_work_tree(&self, paths: &[&str]) -> Result<(), StoreError> {
+    pub(super) fn sync_work_tree(&self, paths: &[&str]) -> Result<(), StoreError> {
         let mut opts = git2::build::CheckoutBuilder::new();
         opts.force();
         for p in paths {
@@ -782,11 +784,15 @@ impl Store {
         String::from_utf8(blob.content().to_vec()).map_err(|_| self.corrupt(&path, "not UTF-8"))
     }
 
-    fn git<T>(&self, action: &str, result: Result<T, git2::Error>) -> Result<T, StoreError> {
+    pub(super) fn git<T>(
+        &self,
+        action: &str,
+        result: Result<T, git2::Error>,
+    ) -> Result<T, StoreError> {
         result.map_err(|e| self.git_error(action, e))
     }
 
-    fn git_error(&self, action: &str, e: git2::Error) -> StoreError {
+    pub(super) fn git_error(&self, action: &str, e: git2::Error) -> StoreError {
         StoreError::Git {
             store: self.root.display().to_string(),
             action: action.to_string(),

@@ -12,7 +12,7 @@
 //! ```
 //!
 //! Callers see [`Store`], [`SourceId`], [`Version`] and documents; no git2
-//! type leaves this module (they stay in `git.rs`). Reads always come from
+//! type leaves this module (they stay in `git.rs` and `remote.rs`). Reads always come from
 //! git objects, never from the work tree, so a half-updated work tree can't
 //! mislead a diff.
 
@@ -20,6 +20,7 @@ pub mod config;
 mod git;
 pub mod lock;
 mod pack;
+pub mod remote;
 pub mod revspec;
 pub mod state;
 

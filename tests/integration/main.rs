@@ -33,6 +33,8 @@ mod revisions;
 mod snapshot_oracle;
 /// The git-backed store: init, snapshot, import, log, show, revisions.
 mod store;
+/// Several machines, one store: push, pull, replay, a push race; shards.
+mod sync;
 /// The terminal redline as a reader sees it (insta snapshots).
 mod term_output;
 /// Sources, fetching over loopback HTTP, the batch snapshot and its guards.

@@ -85,7 +85,7 @@ pub fn normalize_html(
         ))
     };
 
-    let mut meta = meta::read_meta(&dom, rules.title_suffix.as_ref(), &rules.date_formats);
+    let mut meta = meta::read_meta(&dom, rules.title_suffix.as_deref(), &rules.date_formats);
     apply_profile_meta(&dom, profile, &mut meta, &mut miss);
     if !rules.canonical_url {
         meta.canonical_url = None;
