@@ -7,6 +7,7 @@
 
 mod args;
 mod commands;
+mod history;
 mod tracking;
 
 use std::io::{IsTerminal, Write};

@@ -19,9 +19,9 @@ use super::{
 use crate::document::{Document, markdown};
 use crate::fetch::Capture;
 
-const DOCUMENT_FILE: &str = "document.md";
-const RELATED_FILE: &str = "related.md";
-const CAPTURE_FILE: &str = "capture.json";
+pub(super) const DOCUMENT_FILE: &str = "document.md";
+pub(super) const RELATED_FILE: &str = "related.md";
+pub(super) const CAPTURE_FILE: &str = "capture.json";
 /// Name of the raw capture file, without its extension.
 const RAW_STEM: &str = "raw";
 const AUTHOR_NAME: &str = "redline";
@@ -37,8 +37,8 @@ format = 1
 
 /// A redline store: a git repository with a `redline.toml`.
 pub struct Store {
-    root: PathBuf,
-    repo: Repository,
+    pub(super) root: PathBuf,
+    pub(super) repo: Repository,
     /// Inside [`Store::with_packing`]: new objects go to memory and are
     /// written as packs; these are the ids written since the last flush.
     packing: Cell<bool>,
@@ -46,6 +46,9 @@ pub struct Store {
     /// Inside [`Store::with_packing`]: the newest commit, kept in memory until
     /// its pack is on disk; the branch still points at the last flushed one.
     pending_head: Cell<Option<Oid>>,
+    /// Each source's history as last walked, with the head it was walked
+    /// from (see `history.rs`); a walk from another head starts again.
+    pub(super) history: RefCell<super::history::HistoryCache>,
 }
 
 /// Priority of the in-memory object backend: above the loose and pack
@@ -150,6 +153,7 @@ impl Store {
             packing: Cell::new(false),
             written: RefCell::new(Vec::new()),
             pending_head: Cell::new(None),
+            history: RefCell::default(),
         };
         let files = [
             (STORE_MARKER, INITIAL_CONFIG.as_bytes()),
@@ -196,6 +200,7 @@ impl Store {
             packing: Cell::new(false),
             written: RefCell::new(Vec::new()),
             pending_head: Cell::new(None),
+            history: RefCell::default(),
         })
     }
 
@@ -237,7 +242,7 @@ impl Store {
     }
 
     /// Notes an object written while packing, so the next flush packs it.
-    fn wrote(&self, oid: Oid) -> Oid {
+    pub(super) fn wrote(&self, oid: Oid) -> Oid {
         if self.packing.get() {
             self.written.borrow_mut().push(oid);
         }
@@ -268,26 +273,6 @@ impl Store {
             .collect();
         ids.sort();
         Ok(ids)
-    }
-
-    /// Versions of `source`, newest first.
-    pub fn versions(&self, source: &SourceId) -> Result<Vec<Version>, StoreError> {
-        let Some(head) = self.head_commit_id()? else {
-            return Ok(Vec::new());
-        };
-        let mut versions = Vec::new();
-        let mut next = Some(head);
-        while let Some(id) = next {
-            let commit = self.git("read history", self.repo.find_commit(id))?;
-            let entry = self.source_tree(&commit, source);
-            let parent = commit.parent(0).ok();
-            let parent_entry = parent.as_ref().and_then(|p| self.source_tree(p, source));
-            if entry.is_some() && entry != parent_entry {
-                versions.push(version_of(&commit));
-            }
-            next = parent.map(|p| p.id());
-        }
-        Ok(versions)
     }
 
     /// The latest version of `source` and its document, if it has one.
@@ -329,7 +314,11 @@ impl Store {
         source: &SourceId,
         version: &Version,
     ) -> Result<Document, StoreError> {
-        let oid = Oid::from_str(&version.id).map_err(|e| self.corrupt(&version.id, e.message()))?;
+        // A re-normalized version is read as re-derived (see `history.rs`).
+        let id = self
+            .rederived(source, &version.id)?
+            .unwrap_or_else(|| version.id.clone());
+        let oid = Oid::from_str(&id).map_err(|e| self.corrupt(&id, e.message()))?;
         let commit = self.git("read a version", self.repo.find_commit(oid))?;
         let doc_text = self.read_file(&commit, source, DOCUMENT_FILE)?;
         let related_text = self.read_file(&commit, source, RELATED_FILE)?;
@@ -676,7 +665,7 @@ impl Store {
         Ok(Recorded::New(version))
     }
 
-    fn commit(
+    pub(super) fn commit(
         &self,
         tree: Oid,
         message: &str,
@@ -726,7 +715,7 @@ impl Store {
         )
     }
 
-    fn builder(&self, tree: Option<Oid>) -> Result<TreeBuilder<'_>, StoreError> {
+    pub(super) fn builder(&self, tree: Option<Oid>) -> Result<TreeBuilder<'_>, StoreError> {
         let tree = match tree {
             Some(id) => Some(self.git("read a tree", self.repo.find_tree(id))?),
             None => None,
@@ -734,7 +723,7 @@ impl Store {
         self.git("build a tree", self.repo.treebuilder(tree.as_ref()))
     }
 
-    fn head_commit_id(&self) -> Result<Option<Oid>, StoreError> {
+    pub(super) fn head_commit_id(&self) -> Result<Option<Oid>, StoreError> {
         if let Some(pending) = self.pending_head.get() {
             return Ok(Some(pending));
         }
@@ -745,7 +734,7 @@ impl Store {
         }
     }
 
-    fn head_tree_id(&self) -> Result<Option<Oid>, StoreError> {
+    pub(super) fn head_tree_id(&self) -> Result<Option<Oid>, StoreError> {
         match self.head_commit_id()? {
             Some(id) => {
                 let commit = self.git("read the latest commit", self.repo.find_commit(id))?;
@@ -756,13 +745,13 @@ impl Store {
     }
 
     /// The tree id of `source`'s folder in `commit`, if any.
-    fn source_tree(&self, commit: &git2::Commit<'_>, source: &SourceId) -> Option<Oid> {
+    pub(super) fn source_tree(&self, commit: &git2::Commit<'_>, source: &SourceId) -> Option<Oid> {
         let tree = commit.tree().ok()?;
         let entry = tree.get_name(source.as_str())?;
         (entry.kind() == Some(ObjectType::Tree)).then(|| entry.id())
     }
 
-    fn read_file(
+    pub(super) fn read_file(
         &self,
         commit: &git2::Commit<'_>,
         source: &SourceId,
@@ -782,11 +771,15 @@ impl Store {
         String::from_utf8(blob.content().to_vec()).map_err(|_| self.corrupt(&path, "not UTF-8"))
     }
 
-    fn git<T>(&self, action: &str, result: Result<T, git2::Error>) -> Result<T, StoreError> {
+    pub(super) fn git<T>(
+        &self,
+        action: &str,
+        result: Result<T, git2::Error>,
+    ) -> Result<T, StoreError> {
         result.map_err(|e| self.git_error(action, e))
     }
 
-    fn git_error(&self, action: &str, e: git2::Error) -> StoreError {
+    pub(super) fn git_error(&self, action: &str, e: git2::Error) -> StoreError {
         StoreError::Git {
             store: self.root.display().to_string(),
             action: action.to_string(),
@@ -794,7 +787,7 @@ impl Store {
         }
     }
 
-    fn corrupt(&self, path: &str, message: &str) -> StoreError {
+    pub(super) fn corrupt(&self, path: &str, message: &str) -> StoreError {
         StoreError::Corrupt {
             store: self.root.display().to_string(),
             path: path.to_string(),
@@ -802,7 +795,7 @@ impl Store {
         }
     }
 
-    fn unknown(&self, source: &SourceId) -> StoreError {
+    pub(super) fn unknown(&self, source: &SourceId) -> StoreError {
         let known = self
             .sources()
             .map(|s| {
@@ -824,7 +817,7 @@ impl Store {
     }
 }
 
-fn version_of(commit: &git2::Commit<'_>) -> Version {
+pub(super) fn version_of(commit: &git2::Commit<'_>) -> Version {
     let t = commit.time();
     let offset = FixedOffset::east_opt(t.offset_minutes() * 60)
         .unwrap_or(FixedOffset::east_opt(0).expect("UTC"));

@@ -1,0 +1,199 @@
+//! A source's history: which commits are its versions, which re-derive an
+//! older version with a newer normalizer, and recording such re-derivations.
+//!
+//! A **version** is a first-parent commit that changed the source's folder.
+//! A **re-normalization commit** also changes the folder, but its message
+//! carries a `Redline-Renormalized-From: <commit>` trailer: it holds the
+//! document the current normalizer derives from the raw capture of that
+//! earlier version (its folder keeps that version's raw capture and
+//! `capture.json`, so every commit's folder is self-consistent). It is not an
+//! editorial change, so [`Store::versions`] leaves it out, and
+//! [`Store::document_at`] reads a version through the newest re-normalization
+//! of it: history is compared as re-derived while the original commits stay
+//! untouched.
+//!
+//! The walk reads each commit and its root tree once (the parent's folder id
+//! is the previous step's), and is kept per source for as long as the branch
+//! head does not move, so reading 500 versions' documents walks history once.
+
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use chrono::{DateTime, FixedOffset};
+use git2::{ObjectType, Oid};
+
+use super::git::{CAPTURE_FILE, DOCUMENT_FILE, RELATED_FILE, version_of};
+use super::{SourceId, Store, StoreError, Version};
+use crate::document::{Document, markdown};
+
+/// Trailer naming the version a re-normalization commit re-derives.
+pub const RENORMALIZED_FROM: &str = "Redline-Renormalized-From";
+/// Trailer naming the normalizer (`redline <version>`) that re-derived it.
+pub const NORMALIZER: &str = "Redline-Normalizer";
+
+/// One commit that changed a source's folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryEntry {
+    pub version: Version,
+    /// For a re-normalization commit: the version it re-derives.
+    pub renormalized_from: Option<String>,
+}
+
+/// Walked histories, by source, with the head they were walked from.
+#[derive(Debug, Default)]
+pub struct HistoryCache {
+    walked: HashMap<SourceId, (Oid, Rc<Vec<HistoryEntry>>)>,
+}
+
+impl Store {
+    /// Versions of `source`, newest first; re-normalization commits are not
+    /// versions (see [`Store::history`]).
+    pub fn versions(&self, source: &SourceId) -> Result<Vec<Version>, StoreError> {
+        Ok(self
+            .history(source)?
+            .iter()
+            .filter(|e| e.renormalized_from.is_none())
+            .map(|e| e.version.clone())
+            .collect())
+    }
+
+    /// Every commit that changed `source`'s folder, newest first: its
+    /// versions and its re-normalization commits.
+    pub fn history(&self, source: &SourceId) -> Result<Rc<Vec<HistoryEntry>>, StoreError> {
+        let Some(head) = self.head_commit_id()? else {
+            return Ok(Rc::new(Vec::new()));
+        };
+        if let Some((at, entries)) = self.history.borrow().walked.get(source)
+            && *at == head
+        {
+            return Ok(entries.clone());
+        }
+        let entries = Rc::new(self.walk(source, head)?);
+        self.history
+            .borrow_mut()
+            .walked
+            .insert(source.clone(), (head, entries.clone()));
+        Ok(entries)
+    }
+
+    /// The re-normalization commit `version` of `source` is read from: the
+    /// newest one that re-derives it, if any.
+    pub fn rederived(
+        &self,
+        source: &SourceId,
+        version: &str,
+    ) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .history(source)?
+            .iter()
+            .find(|e| e.renormalized_from.as_deref() == Some(version))
+            .map(|e| e.version.id.clone()))
+    }
+
+    /// Walks first-parent history from `head`: each commit and its root tree
+    /// are read once.
+    fn walk(&self, source: &SourceId, head: Oid) -> Result<Vec<HistoryEntry>, StoreError> {
+        let mut entries = Vec::new();
+        // The commit before (newer than) the one being read, with its folder.
+        let mut child: Option<(git2::Commit<'_>, Option<Oid>)> = None;
+        let mut next = Some(head);
+        loop {
+            let (commit, folder) = match next {
+                Some(id) => {
+                    let commit = self.git("read history", self.repo.find_commit(id))?;
+                    let tree = self.git("read a tree", self.repo.find_tree(commit.tree_id()))?;
+                    let folder = tree
+                        .get_name(source.as_str())
+                        .filter(|e| e.kind() == Some(ObjectType::Tree))
+                        .map(|e| e.id());
+                    next = commit.parent_id(0).ok();
+                    (Some(commit), folder)
+                }
+                None => (None, None),
+            };
+            if let Some((newer, newer_folder)) = child.take()
+                && newer_folder.is_some()
+                && newer_folder != folder
+            {
+                let version = version_of(&newer);
+                let renormalized_from = trailer(&version.message, RENORMALIZED_FROM);
+                entries.push(HistoryEntry {
+                    version,
+                    renormalized_from,
+                });
+            }
+            match commit {
+                Some(commit) => child = Some((commit, folder)),
+                None => break,
+            }
+        }
+        Ok(entries)
+    }
+
+    /// Records `doc`, re-derived from the raw capture of `original`, as a
+    /// re-normalization commit on top of the branch: `source`'s folder as it
+    /// was in `original` (raw capture, `capture.json`) with `doc` as its
+    /// document, and `message` (which must carry the
+    /// [`RENORMALIZED_FROM`] trailer). The original commit is not touched.
+    pub fn record_renormalized(
+        &self,
+        source: &SourceId,
+        original: &Version,
+        doc: &Document,
+        message: &str,
+        time: DateTime<FixedOffset>,
+    ) -> Result<Version, StoreError> {
+        if trailer(message, RENORMALIZED_FROM).as_deref() != Some(original.id.as_str()) {
+            return Err(self.corrupt(
+                source.as_str(),
+                "a re-normalization commit must name the version it re-derives",
+            ));
+        }
+        let oid =
+            Oid::from_str(&original.id).map_err(|e| self.corrupt(&original.id, e.message()))?;
+        let commit = self.git("read a version", self.repo.find_commit(oid))?;
+        let folder = self
+            .source_tree(&commit, source)
+            .ok_or_else(|| self.unknown(source))?;
+        let mut dir = self.builder(Some(folder))?;
+        let document_md = markdown::document_to_markdown(doc);
+        let related_md = markdown::related_to_markdown(&doc.related);
+        for (name, content) in [(DOCUMENT_FILE, document_md), (RELATED_FILE, related_md)] {
+            let blob = self.git("write a file", self.repo.blob(content.as_bytes()))?;
+            self.git("build a tree", dir.insert(name, blob, 0o100644))?;
+        }
+        let dir = self.git("write a tree", dir.write())?;
+        let mut root = self.builder(self.head_tree_id()?)?;
+        self.git("build a tree", root.insert(source.as_str(), dir, 0o040000))?;
+        let tree = self.git("write a tree", root.write())?;
+        let version = self.commit(tree, message, time)?;
+        self.sync_sources(std::slice::from_ref(source))?;
+        Ok(version)
+    }
+
+    /// The capture behind `version` (its `capture.json` and raw bytes), for
+    /// re-deriving its document.
+    pub fn capture_at(
+        &self,
+        source: &SourceId,
+        version: &Version,
+    ) -> Result<crate::fetch::Capture, StoreError> {
+        let oid = Oid::from_str(&version.id).map_err(|e| self.corrupt(&version.id, e.message()))?;
+        let commit = self.git("read a version", self.repo.find_commit(oid))?;
+        let json = self.read_file(&commit, source, CAPTURE_FILE)?;
+        let path = format!("{source}/{CAPTURE_FILE}");
+        let mut capture: crate::fetch::Capture = serde_json::from_str(&json)
+            .map_err(|e| self.corrupt(&path, &format!("not a capture record: {e}")))?;
+        capture.body = self.raw_capture(source, version)?.1;
+        Ok(capture)
+    }
+}
+
+/// The value of the first `name: value` trailer line in `message`.
+pub fn trailer(message: &str, name: &str) -> Option<String> {
+    message.lines().find_map(|l| {
+        l.strip_prefix(name)
+            .and_then(|rest| rest.strip_prefix(": "))
+            .map(|v| v.trim().to_string())
+    })
+}
