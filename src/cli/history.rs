@@ -218,7 +218,12 @@ pub(super) fn renormalize(
             None => source_profile(&store, &config, &id, base.clone())?,
         };
         match renormalize_source(&store, &id, &profiles, &choice, &normalizer, err) {
-            Ok(line) => out.print(&line)?,
+            Ok((line, kept)) => {
+                out.print(&line)?;
+                if kept > 0 {
+                    failed += 1;
+                }
+            }
             Err(e) => {
                 failed += 1;
                 let _ = writeln!(err, "redline: error: {id}: {e}");
@@ -286,7 +291,7 @@ fn renormalize_source(
     choice: &ProfileChoice,
     normalizer: &str,
     err: &mut dyn Write,
-) -> Result<String, Error> {
+) -> Result<(String, usize), Error> {
     let versions = store.versions(id)?;
     if versions.is_empty() {
         return Err(store.resolve(id, &RevSpec::Back(0)).unwrap_err().into());
@@ -304,7 +309,7 @@ fn renormalize_source(
                 skipped += 1;
                 let _ = writeln!(
                     err,
-                    "redline: warning: {id}: version {} ({}) kept as recorded: {e}",
+                    "redline: error: {id}: version {} ({}) could not be re-derived and is kept as recorded: {e}",
                     v.short_id(),
                     v.time.format("%Y-%m-%d")
                 );
@@ -338,7 +343,7 @@ fn renormalize_source(
     } else {
         String::new()
     };
-    Ok(if recorded == 0 {
+    let line = if recorded == 0 {
         format!(
             "{id}: all {} versions re-derive as stored; nothing recorded{kept}\n",
             versions.len()
@@ -348,7 +353,8 @@ fn renormalize_source(
             "{id}: {recorded} of {} versions re-derived differently, recorded as re-normalization commits ({normalizer}){kept}\n",
             versions.len()
         )
-    })
+    };
+    Ok((line, skipped))
 }
 
 /// `versions` (newest first) as `log` shows them: once a source has been
