@@ -142,17 +142,42 @@ impl Blamer {
             return;
         }
         self.diffs += 1;
+        let old_body = std::mem::take(&mut self.body);
+        let old = std::mem::take(&mut self.provenance);
+        // Shrink the input first: blocks equal at both ends keep their
+        // provenance as they are; only the stretch between is diffed (most
+        // versions change a paragraph or two of many).
+        let prefix = old_body
+            .iter()
+            .zip(&body)
+            .take_while(|(a, b)| a == b)
+            .count();
+        let suffix = old_body[prefix..]
+            .iter()
+            .rev()
+            .zip(body[prefix..].iter().rev())
+            .take_while(|(a, b)| a == b)
+            .count();
+        let old_mid = prefix..old_body.len() - suffix;
+        let new_mid = prefix..body.len() - suffix;
         let old_doc = Document {
-            body: std::mem::take(&mut self.body),
+            body: old_body[old_mid.clone()].to_vec(),
             ..Document::default()
         };
         let new_doc = Document {
-            body,
+            body: body[new_mid.clone()].to_vec(),
             ..Document::default()
         };
         let d = diff(&old_doc, &new_doc, &self.options);
-        let old = &self.provenance;
-        let mut next: Vec<Option<Provenance>> = vec![None; new_doc.body.len()];
+        let mut next: Vec<Option<Provenance>> = vec![None; body.len()];
+        for (slot, p) in next.iter_mut().zip(&old[..prefix]) {
+            *slot = Some(*p);
+        }
+        for (slot, p) in next.iter_mut().rev().zip(old.iter().rev()).take(suffix) {
+            *slot = Some(*p);
+        }
+        let old = &old[old_mid];
+        let next_mid = &mut next[new_mid];
         for op in &d.body {
             let words_changed = !op.words.is_empty() && !op.cosmetic;
             let parts: Vec<Provenance> =
@@ -160,7 +185,7 @@ impl Blamer {
             let Some(first) = parts.first().copied() else {
                 // Inserted (or an op without an old side): a new block.
                 for &n in &op.new {
-                    next[n] = Some(Provenance::fresh(rev));
+                    next_mid[n] = Some(Provenance::fresh(rev));
                 }
                 continue;
             };
@@ -175,7 +200,7 @@ impl Blamer {
                         p = p.moved(rev);
                     }
                     for &n in &op.new {
-                        next[n] = Some(p);
+                        next_mid[n] = Some(p);
                     }
                 }
                 OpKind::Split => {
@@ -187,7 +212,7 @@ impl Blamer {
                     for &n in &op.new {
                         let kept =
                             !words_changed || whole.contains(&canonical_key(&new_doc.body[n].text));
-                        next[n] = Some(if kept { first } else { first.edited(rev) });
+                        next_mid[n] = Some(if kept { first } else { first.edited(rev) });
                     }
                 }
                 OpKind::Merged => {
@@ -198,7 +223,7 @@ impl Blamer {
                         joined
                     };
                     for &n in &op.new {
-                        next[n] = Some(p);
+                        next_mid[n] = Some(p);
                     }
                 }
                 OpKind::Inserted | OpKind::Deleted => {}
@@ -208,7 +233,7 @@ impl Blamer {
             .into_iter()
             .map(|p| p.unwrap_or(Provenance::fresh(rev)))
             .collect();
-        self.body = new_doc.body;
+        self.body = body;
     }
 
     /// The blame of the last version pushed.

@@ -308,7 +308,8 @@ impl Store {
         Ok(Some(doc))
     }
 
-    /// The document of `source` as recorded in `version`.
+    /// The document of `source` as recorded in `version`, or as re-derived
+    /// by the newest re-normalization of that version.
     pub fn document_at(
         &self,
         source: &SourceId,
@@ -464,8 +465,11 @@ impl Store {
     ) -> Result<Vec<(Version, String)>, StoreError> {
         let mut out = Vec::new();
         for version in self.versions(source)?.into_iter().take(n) {
-            let oid =
-                Oid::from_str(&version.id).map_err(|e| self.corrupt(&version.id, e.message()))?;
+            // A re-normalized version counts as re-derived.
+            let id = self
+                .rederived(source, &version.id)?
+                .unwrap_or_else(|| version.id.clone());
+            let oid = Oid::from_str(&id).map_err(|e| self.corrupt(&id, e.message()))?;
             let commit = self.git("read a version", self.repo.find_commit(oid))?;
             let tree = self.git("read a tree", commit.tree())?;
             if let Some(d) = self.tree_digest(&tree, source) {
