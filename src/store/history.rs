@@ -39,10 +39,11 @@ pub struct HistoryEntry {
     pub renormalized_from: Option<String>,
 }
 
-/// Walked histories, by source, with the head they were walked from.
+/// Every source's history, walked from `head` at once.
 #[derive(Debug, Default)]
 pub struct HistoryCache {
-    walked: HashMap<SourceId, (Oid, Rc<Vec<HistoryEntry>>)>,
+    head: Option<Oid>,
+    walked: HashMap<String, Rc<Vec<HistoryEntry>>>,
 }
 
 impl Store {
@@ -63,17 +64,20 @@ impl Store {
         let Some(head) = self.head_commit_id()? else {
             return Ok(Rc::new(Vec::new()));
         };
-        if let Some((at, entries)) = self.history.borrow().walked.get(source)
-            && *at == head
-        {
-            return Ok(entries.clone());
+        if self.history.borrow().head != Some(head) {
+            let walked = self.walk(head)?;
+            *self.history.borrow_mut() = HistoryCache {
+                head: Some(head),
+                walked,
+            };
         }
-        let entries = Rc::new(self.walk(source, head)?);
-        self.history
-            .borrow_mut()
+        Ok(self
+            .history
+            .borrow()
             .walked
-            .insert(source.clone(), (head, entries.clone()));
-        Ok(entries)
+            .get(source.as_str())
+            .cloned()
+            .unwrap_or_default())
     }
 
     /// The re-normalization commit `version` of `source` is read from: the
@@ -90,44 +94,44 @@ impl Store {
             .map(|e| e.version.id.clone()))
     }
 
-    /// Walks first-parent history from `head`: each commit and its root tree
-    /// are read once.
-    fn walk(&self, source: &SourceId, head: Oid) -> Result<Vec<HistoryEntry>, StoreError> {
-        let mut entries = Vec::new();
-        // The commit before (newer than) the one being read, with its folder.
-        let mut child: Option<(git2::Commit<'_>, Option<Oid>)> = None;
+    /// Walks first-parent history from `head` once for every source: each
+    /// commit and its root tree are read once, and a commit is a change of
+    /// every folder whose id differs from its parent's (the two root trees'
+    /// folder entries are merged in name order, nothing else is read).
+    fn walk(&self, head: Oid) -> Result<HashMap<String, Rc<Vec<HistoryEntry>>>, StoreError> {
+        let mut walked: HashMap<String, Vec<HistoryEntry>> = HashMap::new();
+        // The commit before (newer than) the one being read, with its tree.
+        let mut child: Option<(git2::Commit<'_>, git2::Tree<'_>)> = None;
         let mut next = Some(head);
         loop {
-            let (commit, folder) = match next {
+            let (commit, tree) = match next {
                 Some(id) => {
                     let commit = self.git("read history", self.repo.find_commit(id))?;
                     let tree = self.git("read a tree", self.repo.find_tree(commit.tree_id()))?;
-                    let folder = tree
-                        .get_name(source.as_str())
-                        .filter(|e| e.kind() == Some(ObjectType::Tree))
-                        .map(|e| e.id());
                     next = commit.parent_id(0).ok();
-                    (Some(commit), folder)
+                    (Some(commit), Some(tree))
                 }
                 None => (None, None),
             };
-            if let Some((newer, newer_folder)) = child.take()
-                && newer_folder.is_some()
-                && newer_folder != folder
-            {
-                let version = version_of(&newer);
-                let renormalized_from = trailer(&version.message, RENORMALIZED_FROM);
-                entries.push(HistoryEntry {
-                    version,
-                    renormalized_from,
-                });
+            if let Some((newer, newer_tree)) = child.take() {
+                let changed = changed_folders(&newer_tree, tree.as_ref());
+                if !changed.is_empty() {
+                    let version = version_of(&newer);
+                    let renormalized_from = trailer(&version.message, RENORMALIZED_FROM);
+                    for name in changed {
+                        walked.entry(name).or_default().push(HistoryEntry {
+                            version: version.clone(),
+                            renormalized_from: renormalized_from.clone(),
+                        });
+                    }
+                }
             }
-            match commit {
-                Some(commit) => child = Some((commit, folder)),
-                None => break,
+            match (commit, tree) {
+                (Some(commit), Some(tree)) => child = Some((commit, tree)),
+                _ => break,
             }
         }
-        Ok(entries)
+        Ok(walked.into_iter().map(|(k, v)| (k, Rc::new(v))).collect())
     }
 
     /// Records `doc`, re-derived from the raw capture of `original`, as a
@@ -189,6 +193,39 @@ impl Store {
     }
 }
 
+/// Names of the folders (source ids) of `tree` that are new or differ in
+/// `parent`. Both trees list folders in git's order (a folder's name
+/// compares as `name/`), so one merge pass over their entries compares them,
+/// without copying names; an unchanged root tree costs nothing.
+fn changed_folders(tree: &git2::Tree<'_>, parent: Option<&git2::Tree<'_>>) -> Vec<String> {
+    let is_folder = |e: &git2::TreeEntry<'_>| e.kind() == Some(ObjectType::Tree);
+    let name = |e: &git2::TreeEntry<'_>| String::from_utf8_lossy(e.name_bytes()).into_owned();
+    let Some(parent) = parent else {
+        return tree.iter().filter(is_folder).map(|e| name(&e)).collect();
+    };
+    if parent.id() == tree.id() {
+        return Vec::new();
+    }
+    let order = |a: &[u8], b: &[u8]| a.iter().chain(b"/").cmp(b.iter().chain(b"/"));
+    let mut old = parent.iter().filter(is_folder).peekable();
+    let mut changed = Vec::new();
+    for e in tree.iter().filter(is_folder) {
+        while old
+            .peek()
+            .is_some_and(|o| order(o.name_bytes(), e.name_bytes()).is_lt())
+        {
+            old.next();
+        }
+        let same = old
+            .peek()
+            .is_some_and(|o| o.name_bytes() == e.name_bytes() && o.id() == e.id());
+        if !same {
+            changed.push(name(&e));
+        }
+    }
+    changed
+}
+
 /// The value of the first `name: value` trailer line in `message`.
 pub fn trailer(message: &str, name: &str) -> Option<String> {
     message.lines().find_map(|l| {
@@ -196,4 +233,55 @@ pub fn trailer(message: &str, name: &str) -> Option<String> {
             .and_then(|rest| rest.strip_prefix(": "))
             .map(|v| v.trim().to_string())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fetch::{Capture, CaptureKind};
+
+    fn record(store: &Store, id: &SourceId, text: &str) {
+        let doc = markdown::parse_document(text);
+        let capture = Capture {
+            source: id.to_string(),
+            final_url: None,
+            status: None,
+            content_type: None,
+            charset: None,
+            etag: None,
+            last_modified: None,
+            captured_at: chrono::Utc::now().fixed_offset(),
+            sha256: String::new(),
+            kind: CaptureKind::Markdown,
+            body: text.as_bytes().to_vec(),
+        };
+        let recorded = store.record_deferred(id, &doc, &capture, "v").unwrap();
+        assert!(matches!(recorded, crate::store::Recorded::New(_)));
+    }
+
+    /// git orders a folder `a` as `a/`, after `a-b` and `a.b`: a merge of
+    /// two root trees in plain name order would pair the wrong folders.
+    #[test]
+    fn folders_whose_names_prefix_others_keep_their_own_versions() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::init(dir.path()).unwrap();
+        let ids: Vec<SourceId> = ["a", "a-b", "a.b", "b"]
+            .iter()
+            .map(|s| SourceId::parse(s).unwrap())
+            .collect();
+        let mut expected = vec![0; ids.len()];
+        for (round, pick) in [0, 1, 2, 3, 0, 1, 0, 2, 1, 0].iter().enumerate() {
+            record(&store, &ids[*pick], &format!("Text {round}.\n"));
+            expected[*pick] += 1;
+        }
+        for (id, n) in ids.iter().zip(&expected) {
+            assert_eq!(store.versions(id).unwrap().len(), *n, "{id}");
+        }
+        assert!(
+            store
+                .history(&SourceId::parse("zzz").unwrap())
+                .unwrap()
+                .is_empty()
+        );
+    }
 }
