@@ -57,6 +57,7 @@ timings() {
   echo "blame $id:             $(median_ms "${r[@]}" blame "$id") ms"
   echo "blame $id --json:      $(median_ms "${r[@]}" blame "$id" --json) ms"
   echo "diff $id FIRST LAST:   $(median_ms "${r[@]}" diff "$id" 2025-01-01 '~0' --format json) ms"
+  echo "git log --format=%H -- $id/ (reference): $(median_ms git -C "$store" log --format=%H -- "$id/") ms"
   echo "log (every source):    $(median_ms "${r[@]}" log) ms"
   if "$redline" report --help >/dev/null 2>&1; then
     echo "report --since (month): $(median_ms "${r[@]}" report --since "$4") ms"
