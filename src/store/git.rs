@@ -179,7 +179,9 @@ impl Store {
         // redline only links objects it has just written itself, so
         // libgit2's existence check on every tree insert only costs time
         // (it dominated batch runs). Objects read are still hash-verified:
-        // the store is the user's only record, and corruption must show.
+        // the store is the user's only record, and corruption must show
+        // (the history walk alone skips it for the ids it compares; see
+        // `history.rs`).
         git2::opts::strict_object_creation(false);
         if !dir.join(STORE_MARKER).is_file() {
             return Err(StoreError::NotAStore {

@@ -12,9 +12,11 @@
 //! of it: history is compared as re-derived while the original commits stay
 //! untouched.
 //!
-//! The walk reads each commit and its root tree once (the parent's folder id
-//! is the previous step's), and is kept per source for as long as the branch
-//! head does not move, so reading 500 versions' documents walks history once.
+//! One walk serves every source: it reads each first-parent commit and its
+//! root tree once (without re-hashing them; documents read later are
+//! verified) and compares the folder ids of neighbouring root trees. Its
+//! result is kept for as long as the branch head does not move, so reading
+//! 500 versions' documents, or logging every source, walks history once.
 
 use std::collections::HashMap;
 use std::rc::Rc;
