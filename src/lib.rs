@@ -19,6 +19,7 @@
 //!   guided by site [profiles](normalize::profile);
 //! - [`store`] keeps documents as versions in a git repository;
 //! - [`diff`] compares two documents;
+//! - [`history`] answers questions over many versions (blame);
 //! - [`render`] shows a diff to people (terminal) and programs (JSON);
 //! - [`report`] publishes a period's changes (Atom feed, static site, JSON);
 //! - [`cli`] wires the stages into the `redline` command.
@@ -42,6 +43,7 @@ pub mod document;
 pub mod error;
 pub mod exit_codes;
 pub mod fetch;
+pub mod history;
 pub mod normalize;
 pub mod render;
 pub mod report;

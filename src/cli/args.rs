@@ -183,6 +183,10 @@ pub enum Command {
         /// With -p: wrap at this many columns (default: the terminal's).
         #[arg(long, value_name = "COLUMNS")]
         width: Option<usize>,
+        /// Also list re-normalization commits (hidden by default: they
+        /// re-derive old versions, they are not edits).
+        #[arg(long)]
+        all: bool,
     },
     /// Publish the changes of a period: an Atom feed, a static HTML site,
     /// or JSON.
@@ -241,6 +245,8 @@ pub enum Command {
         #[arg(short = 'q', long)]
         quiet: bool,
     },
+    #[command(flatten)]
+    History(HistoryCommand),
     /// Print one version of a source.
     Show {
         /// ID or ID@REV (default revision: the latest).
@@ -258,6 +264,45 @@ pub enum ReportFormat {
     Html,
     /// JSON for other programs (schema in docs/json-report.md).
     Json,
+}
+
+/// The history commands (`blame`, `renormalize`), kept apart so each
+/// stays one small variant of [`Command`].
+#[derive(Debug, Subcommand)]
+pub enum HistoryCommand {
+    /// For every block of a version: since when it has said what it says,
+    /// and when it first appeared (through edits and moves).
+    ///
+    /// One line per block: the revision and day of its current wording,
+    /// "first DAY" when the block itself is older, then its text (cut to the
+    /// terminal width). Cosmetic changes (quotes, spacing) do not count as
+    /// new wording. --json is documented in docs/json-blame.md.
+    Blame {
+        /// ID or ID@REV (default revision: the latest).
+        target: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+        /// Cut lines at this many columns (default: the terminal's width;
+        /// not cut when piped; 0 never cuts).
+        #[arg(long, value_name = "COLUMNS")]
+        width: Option<usize>,
+    },
+    /// Re-derive every version's document from its stored raw capture with
+    /// this redline's normalizer.
+    ///
+    /// Versions that now normalize differently get a re-normalization commit
+    /// on top of history (trailers Redline-Renormalized-From and
+    /// Redline-Normalizer); the original commits stay as they are. log, diff,
+    /// show and blame then read those versions as re-derived, and log hides
+    /// the re-normalization commits (see them with log --all).
+    Renormalize {
+        /// Source ids (default: every source in the store).
+        #[arg(value_name = "ID")]
+        ids: Vec<String>,
+        #[command(flatten)]
+        profile: ProfileArg,
+    },
 }
 
 /// How a batch `snapshot` runs and reports.

@@ -9,7 +9,9 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, Utc};
 
-use super::args::{Cli, ColorChoice, Command, DiffFormat, DiffViewArgs, DocFormat, ProfileArg};
+use super::args::{
+    Cli, ColorChoice, Command, DiffFormat, DiffViewArgs, DocFormat, HistoryCommand, ProfileArg,
+};
 use super::{Env, Output, Pager, report, sync, tracking};
 use crate::diff::{DiffOptions, DocDiff, diff};
 use crate::document::{Document, markdown};
@@ -42,6 +44,7 @@ pub(super) fn dispatch(
             | Command::Remove { .. }
             | Command::Push { .. }
             | Command::Pull { .. }
+            | Command::History(HistoryCommand::Renormalize { .. })
     );
     let _lock = match (writes, ctx.locate()) {
         (true, Ok(root)) => {
@@ -215,6 +218,7 @@ pub(super) fn dispatch(
             patch,
             context,
             width,
+            all,
         } => {
             let view = DiffViewArgs {
                 format: DiffFormat::Term,
@@ -229,6 +233,7 @@ pub(super) fn dispatch(
                 until: until.as_deref().map(parse_day).transpose()?,
                 stat,
                 patch: patch.then_some(&view),
+                all,
             };
             log(&ctx, source.as_deref(), json, &filter, out)
         }
@@ -251,6 +256,14 @@ pub(super) fn dispatch(
             },
             out,
         ),
+        Command::History(HistoryCommand::Blame {
+            target,
+            json,
+            width,
+        }) => super::history::blame(&ctx, &target, json, width, out),
+        Command::History(HistoryCommand::Renormalize { ids, profile }) => {
+            super::history::renormalize(&ctx, &ids, &profile, out, err)
+        }
         Command::Show { target, format } => {
             let store = ctx.store()?;
             let (id, spec) = match target.split_once('@') {
@@ -747,6 +760,8 @@ struct LogFilter<'a> {
     stat: bool,
     /// With `-p`: how to show each version's redline.
     patch: Option<&'a DiffViewArgs>,
+    /// Also list re-normalization commits.
+    all: bool,
 }
 
 fn parse_day(text: &str) -> Result<NaiveDate, Error> {
@@ -769,7 +784,7 @@ fn log(
     // Each row keeps the version before it (of the same source) for -p.
     let mut rows: Vec<(SourceId, Version, Option<Version>)> = Vec::new();
     for id in ids {
-        let versions = store.versions(&id)?;
+        let versions = super::history::log_versions(&store, &id, store.versions(&id)?)?;
         if versions.is_empty() && source.is_some() {
             return Err(store.resolve(&id, &RevSpec::Back(0)).unwrap_err().into());
         }
@@ -779,6 +794,13 @@ fn log(
                 continue;
             }
             rows.push((id.clone(), v.clone(), versions.get(i + 1).cloned()));
+        }
+        if filter.all {
+            for e in store.history(&id)?.iter() {
+                if e.renormalized_from.is_some() {
+                    rows.push((id.clone(), e.version.clone(), None));
+                }
+            }
         }
     }
     rows.sort_by(|a, b| b.1.time.cmp(&a.1.time).then_with(|| a.0.cmp(&b.0)));
@@ -792,6 +814,9 @@ fn log(
                     "time": v.time.to_rfc3339(),
                     "summary": v.summary.strip_prefix(&format!("{id}: ")).unwrap_or(&v.summary),
                 });
+                if let Some(from) = store::history::trailer(&v.message, store::RENORMALIZED_FROM) {
+                    item["renormalized_from"] = serde_json::Value::String(from);
+                }
                 if filter.stat {
                     item["stats"] = stats_trailer(&v.message).unwrap_or(serde_json::Value::Null);
                 }

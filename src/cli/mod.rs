@@ -7,6 +7,7 @@
 
 mod args;
 mod commands;
+mod history;
 mod report;
 mod sync;
 mod tracking;

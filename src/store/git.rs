@@ -20,9 +20,9 @@ use super::{
 use crate::document::{Document, markdown};
 use crate::fetch::Capture;
 
-const DOCUMENT_FILE: &str = "document.md";
-const RELATED_FILE: &str = "related.md";
-const CAPTURE_FILE: &str = "capture.json";
+pub(super) const DOCUMENT_FILE: &str = "document.md";
+pub(super) const RELATED_FILE: &str = "related.md";
+pub(super) const CAPTURE_FILE: &str = "capture.json";
 /// Name of the raw capture file, without its extension.
 const RAW_STEM: &str = "raw";
 const AUTHOR_NAME: &str = "redline";
@@ -38,7 +38,7 @@ format = 1
 
 /// A redline store: a git repository with a `redline.toml`.
 pub struct Store {
-    root: PathBuf,
+    pub(super) root: PathBuf,
     /// Open to `remote.rs`, the store's other git2 user (push and pull).
     pub(super) repo: Repository,
     /// Inside [`Store::with_packing`]: new objects go to memory and are
@@ -48,6 +48,9 @@ pub struct Store {
     /// Inside [`Store::with_packing`]: the newest commit, kept in memory until
     /// its pack is on disk; the branch still points at the last flushed one.
     pending_head: Cell<Option<Oid>>,
+    /// Each source's history as last walked, with the head it was walked
+    /// from (see `history.rs`); a walk from another head starts again.
+    pub(super) history: RefCell<super::history::HistoryCache>,
 }
 
 /// Priority of the in-memory object backend: above the loose and pack
@@ -152,6 +155,7 @@ impl Store {
             packing: Cell::new(false),
             written: RefCell::new(Vec::new()),
             pending_head: Cell::new(None),
+            history: RefCell::default(),
         };
         let files = [
             (STORE_MARKER, INITIAL_CONFIG.as_bytes()),
@@ -177,7 +181,9 @@ impl Store {
         // redline only links objects it has just written itself, so
         // libgit2's existence check on every tree insert only costs time
         // (it dominated batch runs). Objects read are still hash-verified:
-        // the store is the user's only record, and corruption must show.
+        // the store is the user's only record, and corruption must show
+        // (the history walk alone skips it for the ids it compares; see
+        // `history.rs`).
         git2::opts::strict_object_creation(false);
         if !dir.join(STORE_MARKER).is_file() {
             return Err(StoreError::NotAStore {
@@ -198,6 +204,7 @@ impl Store {
             packing: Cell::new(false),
             written: RefCell::new(Vec::new()),
             pending_head: Cell::new(None),
+            history: RefCell::default(),
         })
     }
 
@@ -239,7 +246,7 @@ impl Store {
     }
 
     /// Notes an object written while packing, so the next flush packs it.
-    fn wrote(&self, oid: Oid) -> Oid {
+    pub(super) fn wrote(&self, oid: Oid) -> Oid {
         if self.packing.get() {
             self.written.borrow_mut().push(oid);
         }
@@ -270,26 +277,6 @@ impl Store {
             .collect();
         ids.sort();
         Ok(ids)
-    }
-
-    /// Versions of `source`, newest first.
-    pub fn versions(&self, source: &SourceId) -> Result<Vec<Version>, StoreError> {
-        let Some(head) = self.head_commit_id()? else {
-            return Ok(Vec::new());
-        };
-        let mut versions = Vec::new();
-        let mut next = Some(head);
-        while let Some(id) = next {
-            let commit = self.git("read history", self.repo.find_commit(id))?;
-            let entry = self.source_tree(&commit, source);
-            let parent = commit.parent(0).ok();
-            let parent_entry = parent.as_ref().and_then(|p| self.source_tree(p, source));
-            if entry.is_some() && entry != parent_entry {
-                versions.push(version_of(&commit));
-            }
-            next = parent.map(|p| p.id());
-        }
-        Ok(versions)
     }
 
     /// The latest version of `source` and its document, if it has one.
@@ -325,13 +312,18 @@ impl Store {
         Ok(Some(doc))
     }
 
-    /// The document of `source` as recorded in `version`.
+    /// The document of `source` as recorded in `version`, or as re-derived
+    /// by the newest re-normalization of that version.
     pub fn document_at(
         &self,
         source: &SourceId,
         version: &Version,
     ) -> Result<Document, StoreError> {
-        let oid = Oid::from_str(&version.id).map_err(|e| self.corrupt(&version.id, e.message()))?;
+        // A re-normalized version is read as re-derived (see `history.rs`).
+        let id = self
+            .rederived(source, &version.id)?
+            .unwrap_or_else(|| version.id.clone());
+        let oid = Oid::from_str(&id).map_err(|e| self.corrupt(&id, e.message()))?;
         let commit = self.git("read a version", self.repo.find_commit(oid))?;
         let doc_text = self.read_file(&commit, source, DOCUMENT_FILE)?;
         let related_text = self.read_file(&commit, source, RELATED_FILE)?;
@@ -477,8 +469,11 @@ impl Store {
     ) -> Result<Vec<(Version, String)>, StoreError> {
         let mut out = Vec::new();
         for version in self.versions(source)?.into_iter().take(n) {
-            let oid =
-                Oid::from_str(&version.id).map_err(|e| self.corrupt(&version.id, e.message()))?;
+            // A re-normalized version counts as re-derived.
+            let id = self
+                .rederived(source, &version.id)?
+                .unwrap_or_else(|| version.id.clone());
+            let oid = Oid::from_str(&id).map_err(|e| self.corrupt(&id, e.message()))?;
             let commit = self.git("read a version", self.repo.find_commit(oid))?;
             let tree = self.git("read a tree", commit.tree())?;
             if let Some(d) = self.tree_digest(&tree, source) {
@@ -678,7 +673,7 @@ impl Store {
         Ok(Recorded::New(version))
     }
 
-    fn commit(
+    pub(super) fn commit(
         &self,
         tree: Oid,
         message: &str,
@@ -728,7 +723,7 @@ impl Store {
         )
     }
 
-    fn builder(&self, tree: Option<Oid>) -> Result<TreeBuilder<'_>, StoreError> {
+    pub(super) fn builder(&self, tree: Option<Oid>) -> Result<TreeBuilder<'_>, StoreError> {
         let tree = match tree {
             Some(id) => Some(self.git("read a tree", self.repo.find_tree(id))?),
             None => None,
@@ -736,7 +731,7 @@ impl Store {
         self.git("build a tree", self.repo.treebuilder(tree.as_ref()))
     }
 
-    fn head_commit_id(&self) -> Result<Option<Oid>, StoreError> {
+    pub(super) fn head_commit_id(&self) -> Result<Option<Oid>, StoreError> {
         if let Some(pending) = self.pending_head.get() {
             return Ok(Some(pending));
         }
@@ -747,7 +742,7 @@ impl Store {
         }
     }
 
-    fn head_tree_id(&self) -> Result<Option<Oid>, StoreError> {
+    pub(super) fn head_tree_id(&self) -> Result<Option<Oid>, StoreError> {
         match self.head_commit_id()? {
             Some(id) => {
                 let commit = self.git("read the latest commit", self.repo.find_commit(id))?;
@@ -758,13 +753,13 @@ impl Store {
     }
 
     /// The tree id of `source`'s folder in `commit`, if any.
-    fn source_tree(&self, commit: &git2::Commit<'_>, source: &SourceId) -> Option<Oid> {
+    pub(super) fn source_tree(&self, commit: &git2::Commit<'_>, source: &SourceId) -> Option<Oid> {
         let tree = commit.tree().ok()?;
         let entry = tree.get_name(source.as_str())?;
         (entry.kind() == Some(ObjectType::Tree)).then(|| entry.id())
     }
 
-    fn read_file(
+    pub(super) fn read_file(
         &self,
         commit: &git2::Commit<'_>,
         source: &SourceId,
@@ -800,7 +795,7 @@ impl Store {
         }
     }
 
-    fn corrupt(&self, path: &str, message: &str) -> StoreError {
+    pub(super) fn corrupt(&self, path: &str, message: &str) -> StoreError {
         StoreError::Corrupt {
             store: self.root.display().to_string(),
             path: path.to_string(),
@@ -808,7 +803,7 @@ impl Store {
         }
     }
 
-    fn unknown(&self, source: &SourceId) -> StoreError {
+    pub(super) fn unknown(&self, source: &SourceId) -> StoreError {
         let known = self
             .sources()
             .map(|s| {
@@ -830,7 +825,7 @@ impl Store {
     }
 }
 
-fn version_of(commit: &git2::Commit<'_>) -> Version {
+pub(super) fn version_of(commit: &git2::Commit<'_>) -> Version {
     let t = commit.time();
     let offset = FixedOffset::east_opt(t.offset_minutes() * 60)
         .unwrap_or(FixedOffset::east_opt(0).expect("UTC"));

@@ -18,6 +18,7 @@
 
 pub mod config;
 mod git;
+pub mod history;
 pub mod lock;
 mod pack;
 pub mod remote;
@@ -30,6 +31,7 @@ use chrono::{DateTime, FixedOffset};
 use thiserror::Error;
 
 pub use git::{Packing, Store};
+pub use history::{HistoryEntry, NORMALIZER, RENORMALIZED_FROM};
 pub use revspec::RevSpec;
 
 /// The file that marks a directory as a redline store.

@@ -9,6 +9,9 @@ mod server;
 /// Running redline and reading its output; the bundled captures.
 mod util;
 
+/// `redline blame` on the bundled history: since when each block says what
+/// it says.
+mod blame;
 /// Exit codes, colour and piped output, error messages.
 mod cli_behaviour;
 /// `--stat`, `--format md|json`, the pager and `--no-pager`.
@@ -22,6 +25,8 @@ mod html_chromium;
 mod linking;
 /// The seed capture normalizes to exactly the publication, field by field.
 mod normalize_seed;
+/// `redline renormalize`: re-derived versions, original commits untouched.
+mod renormalize;
 /// `report`: the Atom feed (RFC 4287 rules), the JSON report, the static
 /// site in headless Chromium, hostile page text.
 mod report;
