@@ -11,6 +11,9 @@ mod util;
 
 /// Exit codes, colour and piped output, error messages.
 mod cli_behaviour;
+/// SIGKILL at random moments of a 200-source snapshot; a full disk and a
+/// read-only store.
+mod crash;
 /// `--stat`, `--format md|json`, the pager and `--no-pager`.
 mod diff_formats;
 /// HTML captures: the bundled page as served equals its text captures;
