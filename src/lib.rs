@@ -41,6 +41,7 @@ pub mod document;
 pub mod error;
 pub mod exit_codes;
 pub mod fetch;
+pub mod limits;
 pub mod normalize;
 pub mod render;
 pub mod store;

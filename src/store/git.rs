@@ -122,8 +122,16 @@ impl Packing<'_> {
         let bytes = pack::encode(&entries).map_err(StoreError::io("write a pack into", &packs))?;
         drop(objects);
         let mut writer = store.git("write a pack", self.odb.packwriter())?;
-        std::io::Write::write_all(&mut writer, &bytes)
-            .map_err(StoreError::io("write a pack into", &packs))?;
+        if let Err(e) = std::io::Write::write_all(&mut writer, &bytes) {
+            // git2 reports a failed pack write as a bare "Write error";
+            // libgit2's own error says why (a full disk, permissions).
+            let cause = git2::Error::last_error(-1);
+            return Err(if cause.class() == git2::ErrorClass::None {
+                StoreError::io("write a pack into", &packs)(e)
+            } else {
+                store.git_error("write a pack", cause)
+            });
+        }
         store.git("index a pack", writer.commit().map(|_| ()))
     }
 }
@@ -890,10 +898,23 @@ impl Store {
     }
 
     fn git_error(&self, action: &str, e: git2::Error) -> StoreError {
+        // Some failed writes come back from libgit2 without a message ("no
+        // error"); the operating system's last error then says what it was.
+        let message = if e.class() == git2::ErrorClass::None {
+            let os = std::io::Error::last_os_error();
+            match os.raw_os_error() {
+                Some(code) if code != 0 => {
+                    format!("{os}{}", super::write_hint(&os.to_string(), Some(os.kind())))
+                }
+                _ => "git gave no reason; a full disk or a store that cannot be written are the usual causes: check free space and permissions, then run again (what is already recorded stays)".to_string(),
+            }
+        } else {
+            format!("{}{}", e.message(), super::write_hint(e.message(), None))
+        };
         StoreError::Git {
             store: self.root.display().to_string(),
             action: action.to_string(),
-            message: format!("{}{}", e.message(), super::write_hint(e.message(), None)),
+            message,
         }
     }
 

@@ -253,3 +253,242 @@ fn sigkill_at_random_moments_never_loses_or_corrupts_history() {
         "most kills must land during a run ({landed} of {kills})"
     );
 }
+
+/// Source `i`'s page for the store-failure tests: `words` words that do not
+/// compress much, so a pack of a few sources is tens of kilobytes.
+fn bulky_page(i: usize, edition: usize, words: usize) -> Vec<u8> {
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15 ^ ((i as u64) << 20) ^ edition as u64);
+    let mut text = format!("Bulky report {i}\n\nEdition {edition} of the report ({i}).\n");
+    for _ in 0..words / 20 {
+        text.push('\n');
+        for w in 0..20 {
+            let len = 3 + rng.next() % 6;
+            for _ in 0..len {
+                text.push(char::from(b'a' + (rng.next() % 26) as u8));
+            }
+            text.push_str(if w == 19 { ".\n" } else { " " });
+        }
+    }
+    text.into_bytes()
+}
+
+/// Everything of a store that a failed run must leave untouched: refs,
+/// HEAD, the files in `.git/objects/pack` and `.redline/` (names and
+/// bytes; the lock is gone after a run), and any temporary file anywhere.
+fn store_state(store: &Path) -> Vec<String> {
+    let mut out = vec![
+        git(store, &["for-each-ref"]),
+        std::fs::read_to_string(store.join(".git/HEAD")).unwrap(),
+    ];
+    for dir in [".git/objects/pack", ".redline"] {
+        let mut files: Vec<String> = std::fs::read_dir(store.join(dir))
+            .map(|d| {
+                d.map(|e| {
+                    let e = e.unwrap();
+                    let bytes = std::fs::read(e.path()).unwrap_or_default();
+                    format!(
+                        "{dir}/{} {:x}",
+                        e.file_name().to_string_lossy(),
+                        bytes
+                            .iter()
+                            .fold(0u64, |h, b| h.wrapping_mul(31) ^ u64::from(*b))
+                    )
+                })
+                .collect()
+            })
+            .unwrap_or_default();
+        files.sort();
+        out.extend(files);
+    }
+    let mut stack = vec![store.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).unwrap().flatten() {
+            let name = e.file_name().to_string_lossy().to_string();
+            if e.path().is_dir() {
+                stack.push(e.path());
+            } else if name.contains("redline-tmp") || name.starts_with("tmp_") {
+                out.push(format!("temporary file left: {}", e.path().display()));
+            }
+        }
+    }
+    out
+}
+
+/// A store with `n` bulky sources recorded once, and the server serving
+/// their second edition.
+fn bulky_store(server: &Server, n: usize) -> (tempfile::TempDir, std::path::PathBuf) {
+    let (dir, store) = new_store();
+    let mut config = std::fs::read_to_string(store.join("redline.toml")).unwrap();
+    config.push_str("\n[fetch]\nmin_interval_ms = 0\nretries = 0\n");
+    for i in 0..n {
+        let path = format!("/bulky/{i}");
+        server.route(&path, Route::text(&bulky_page(i, 0, 3000)));
+        config.push_str(&format!(
+            "\n[[source]]\nid = \"b{i:02}\"\nurl = \"{}\"\n",
+            server.url(&path)
+        ));
+    }
+    std::fs::write(store.join("redline.toml"), config).unwrap();
+    full_run(&store);
+    for i in 0..n {
+        server.route(&format!("/bulky/{i}"), Route::text(&bulky_page(i, 1, 3000)));
+    }
+    (dir, store)
+}
+
+/// A full disk, simulated with a file size limit (`RLIMIT_FSIZE`, set by
+/// `prlimit`, with SIGXFSZ ignored so that writes past it fail with EFBIG
+/// as they fail with ENOSPC on a full disk). Works unprivileged and as
+/// root, in any container: no mount needed. The pack of the new versions
+/// is larger than the limit, the small files (lock, state) are not.
+#[test]
+fn a_full_disk_fails_the_run_clearly_and_leaves_the_store_as_it_was() {
+    let server = Server::start();
+    let (_dir, store) = bulky_store(&server, 12);
+    let before = store_state(&store);
+    let head = git(&store, &["rev-parse", "HEAD"]);
+
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(r#"trap '' XFSZ; exec prlimit --fsize=65536 "$0" "$@""#)
+        .arg(env!("CARGO_BIN_EXE_redline"))
+        .arg("--store")
+        .arg(&store)
+        .args(["snapshot", "--quiet"])
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("disk is full or a file size limit was hit")
+            && stderr.contains(&store.display().to_string())
+            && stderr.contains("were not recorded")
+            && stderr.contains("the next run fetches and records them again"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(store_state(&store), before, "the store changed");
+    assert_eq!(git(&store, &["rev-parse", "HEAD"]), head);
+    fsck_clean(&store, "after a full disk");
+
+    // One capture file, written as loose objects rather than a pack.
+    let file = store.parent().unwrap().join("bulky.txt");
+    std::fs::write(&file, bulky_page(99, 0, 12_000)).unwrap();
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(r#"trap '' XFSZ; exec prlimit --fsize=16384 "$0" "$@""#)
+        .arg(env!("CARGO_BIN_EXE_redline"))
+        .arg("--store")
+        .arg(&store)
+        .args(["snapshot", file.to_str().unwrap(), "--source", "one"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(&store.display().to_string()) && stderr.contains("a full disk"),
+        "{stderr}"
+    );
+    assert_eq!(store_state(&store), before, "the store changed");
+
+    // Space again: the next run records everything.
+    full_run(&store);
+    assert_eq!(
+        commits(&store).len(),
+        1 + 2 * 12,
+        "every source's new version"
+    );
+    fsck_clean(&store, "after the run that followed");
+}
+
+/// Whether this process runs as root (which ignores file permissions).
+fn is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("Uid:"))
+        .and_then(|l| l.split_whitespace().next().map(|u| u == "0"))
+        .unwrap_or(false)
+}
+
+/// Runs redline on a store made read-only with `chmod -R a-w`. Root
+/// ignores permissions through CAP_DAC_OVERRIDE, so as root (CI runs tests
+/// as root) the process is started by `setpriv` without that capability
+/// (and without CAP_FOWNER): it is still root and owns the files, and the
+/// owner's missing write bit then stops it as it stops any other user.
+fn run_read_only(store: &Path, args: &[&str]) -> std::process::Output {
+    let mut cmd = if is_root() {
+        let mut cmd = Command::new("setpriv");
+        cmd.args([
+            "--inh-caps=-dac_override,-fowner",
+            "--bounding-set=-dac_override,-fowner",
+        ])
+        .arg(env!("CARGO_BIN_EXE_redline"));
+        cmd
+    } else {
+        Command::new(env!("CARGO_BIN_EXE_redline"))
+    };
+    cmd.arg("--store")
+        .arg(store)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap()
+}
+
+fn set_writable(root: &Path, writable: bool) {
+    let mode = if writable { "u+w" } else { "a-w" };
+    let status = Command::new("chmod")
+        .args(["-R", mode])
+        .arg(root)
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+/// A read-only store (all of it, then only its git objects): the run
+/// fails with a message naming the store and what to do, and the store is
+/// as it was.
+#[test]
+fn a_read_only_store_fails_the_run_clearly_and_is_left_as_it_was() {
+    let server = Server::start();
+    let (_dir, store) = bulky_store(&server, 3);
+    let before = store_state(&store);
+
+    set_writable(&store, false);
+    let out = run_read_only(&store, &["snapshot", "--quiet"]);
+    set_writable(&store, true);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(&store.display().to_string())
+            && stderr.contains("the store cannot be written: check its permissions"),
+        "{stderr}"
+    );
+    assert_eq!(store_state(&store), before, "the store changed");
+
+    // Only the object database read-only: the lock and state can be
+    // written, the versions cannot.
+    set_writable(&store.join(".git"), false);
+    let out = run_read_only(&store, &["snapshot", "--quiet"]);
+    set_writable(&store.join(".git"), true);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(&store.display().to_string())
+            && stderr.contains("the store cannot be written")
+            && stderr.contains("were not recorded"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(store_state(&store), before, "the store changed");
+    fsck_clean(&store, "after a read-only run");
+
+    full_run(&store);
+    assert_eq!(
+        commits(&store).len(),
+        1 + 2 * 3,
+        "every source's new version"
+    );
+}

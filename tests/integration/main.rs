@@ -16,6 +16,9 @@ mod cli_behaviour;
 mod crash;
 /// `--stat`, `--format md|json`, the pager and `--no-pager`.
 mod diff_formats;
+/// Bad pages, source ids and profile files; page text that tries to reach
+/// the terminal.
+mod hostile;
 /// HTML captures: the bundled page as served equals its text captures;
 /// encodings, profile selectors, bad input.
 mod html_captures;
