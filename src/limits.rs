@@ -96,4 +96,47 @@ mod tests {
         let wide = parse_document(&"é".repeat(MAX_BLOCK_CHARS));
         assert_eq!(check_document(&wide), Ok(()));
     }
+
+    /// The diff's time bound: a pathological pair (thousands of blocks,
+    /// reordered and edited) diffed with its deadline already passed still
+    /// completes, coarser, and still accounts for every block of both sides
+    /// exactly once.
+    #[test]
+    fn a_diff_past_its_deadline_is_coarser_but_complete() {
+        use crate::diff::{DiffOptions, diff};
+        let para = |i: usize, e: &str| {
+            format!(
+                "Paragraph {i} says that item {} costs {e} more than planned.",
+                i * 7 % 1000
+            )
+        };
+        let old: String = (0..3000).map(|i| para(i, "much") + "\n\n").collect();
+        let new: String = (0..3000)
+            .rev()
+            .filter(|i| i % 11 != 0)
+            .map(|i| para(i, if i % 3 == 0 { "far" } else { "much" }) + "\n\n")
+            .collect();
+        let (old, new) = (parse_document(&old), parse_document(&new));
+        let d = diff(
+            &old,
+            &new,
+            &DiffOptions {
+                deadline: std::time::Duration::ZERO,
+            },
+        );
+        let mut seen_old = vec![0; old.body.len()];
+        let mut seen_new = vec![0; new.body.len()];
+        for op in &d.body {
+            op.old.iter().for_each(|&o| seen_old[o] += 1);
+            op.new.iter().for_each(|&n| seen_new[n] += 1);
+        }
+        assert!(
+            seen_old.iter().all(|&n| n == 1),
+            "an old block lost or doubled"
+        );
+        assert!(
+            seen_new.iter().all(|&n| n == 1),
+            "a new block lost or doubled"
+        );
+    }
 }

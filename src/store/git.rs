@@ -132,7 +132,21 @@ impl Packing<'_> {
                 store.git_error("write a pack", cause)
             });
         }
-        store.git("index a pack", writer.commit().map(|_| ()))
+        let pack = store.git("index a pack", writer.commit())?;
+        // The branch will point into this pack: make it durable first, so
+        // that even a power cut cannot leave the branch naming objects that
+        // never reached the disk (libgit2 does not fsync by itself).
+        for ext in ["pack", "idx"] {
+            let path = packs.join(format!("pack-{pack}.{ext}"));
+            if let Ok(file) = std::fs::File::open(&path) {
+                file.sync_all()
+                    .map_err(StoreError::io("write a pack into", &packs))?;
+            }
+        }
+        if let Ok(dir) = std::fs::File::open(&packs) {
+            let _ = dir.sync_all();
+        }
+        Ok(())
     }
 }
 
