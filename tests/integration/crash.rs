@@ -242,6 +242,15 @@ fn sigkill_at_random_moments_never_loses_or_corrupts_history() {
             "{context}: the work tree is out of date"
         );
         assert!(!store.join(".redline/lock").exists(), "{context}");
+        eprintln!(
+            "round {round}: killed {} ({} of {SOURCES} versions kept, the rest recorded by the next run)",
+            if running {
+                "while running"
+            } else {
+                "after the run ended"
+            },
+            recorded_now
+        );
     }
     eprintln!(
         "crash harness: {kills} rounds, {landed} kills landed while the run was going \
@@ -491,4 +500,163 @@ fn a_read_only_store_fails_the_run_clearly_and_is_left_as_it_was() {
         1 + 2 * 3,
         "every source's new version"
     );
+}
+
+/// Two real `redline snapshot` processes on one store at once: while the
+/// first runs (one of its pages answers only after 5 s, so it surely still
+/// holds the lock), a second with `--no-wait` refuses naming the first's
+/// process, and a third with `--wait` (the default) says it waits and runs
+/// after it. The pages change once the first run has fetched them all, so
+/// each run records its own versions, and history is never interleaved:
+/// every version of the first run comes before every version of the third.
+#[test]
+fn two_snapshots_at_once_never_interleave() {
+    let server = Server::start();
+    let (_dir, store) = tracking_store(&server);
+    serve_round(&server, 0);
+    server.route(
+        "/s/000",
+        Route::Stall {
+            delay: Duration::from_secs(5),
+            then: Box::new(Route::text(&page(0, 0))),
+        },
+    );
+    let mut first = Command::new(env!("CARGO_BIN_EXE_redline"))
+        .arg("--store")
+        .arg(&store)
+        .args(["snapshot", "--quiet"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while server.all_requests().len() < SOURCES {
+        assert!(
+            first.try_wait().unwrap().is_none(),
+            "the first run ended early"
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "pages not fetched"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    serve_round(&server, 1);
+    assert!(
+        first.try_wait().unwrap().is_none(),
+        "the first run ended while its stalled page was still due"
+    );
+    let refused = Command::new(env!("CARGO_BIN_EXE_redline"))
+        .arg("--store")
+        .arg(&store)
+        .args(["--no-wait", "snapshot", "--quiet"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("in use by another redline run")
+            && stderr.contains(&format!("process {}", first.id())),
+        "{stderr}"
+    );
+    let waited = Command::new(env!("CARGO_BIN_EXE_redline"))
+        .arg("--store")
+        .arg(&store)
+        .args(["snapshot", "--quiet"])
+        .output()
+        .unwrap();
+    assert!(first.wait().unwrap().success());
+    let stderr = String::from_utf8_lossy(&waited.stderr);
+    assert_eq!(waited.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("waiting for another redline run"),
+        "{stderr}"
+    );
+
+    fsck_clean(&store, "after two runs at once");
+    let subjects = git(&store, &["log", "--reverse", "--format=%s"]);
+    let versions: Vec<&str> = subjects.lines().filter(|s| s.starts_with('s')).collect();
+    assert_eq!(versions.len(), 2 * SOURCES, "{subjects}");
+    assert!(
+        versions[..SOURCES]
+            .iter()
+            .all(|s| s.contains("first version"))
+            && versions[SOURCES..]
+                .iter()
+                .all(|s| !s.contains("first version")),
+        "the two runs' versions interleave: {subjects}"
+    );
+    // Every source ends at the second round's page.
+    let marked = git(
+        &store,
+        &["grep", "-l", "-F", " r1).", "HEAD", "--", "*/document.md"],
+    );
+    assert_eq!(marked.lines().count(), SOURCES);
+}
+
+/// What a kill can leave in the work tree, set up by hand, and repaired by
+/// the next writer: source folders (and the index) one version behind
+/// HEAD with a leftover temporary file, and a `redline.toml` committed but
+/// not yet renamed into place (the next `add` must build on the committed
+/// one, not lose it).
+#[test]
+fn an_interrupted_work_tree_update_is_repaired_by_the_next_writer() {
+    let (dir, store) = new_store();
+    let env = crate::util::env_in(&store);
+    let page = dir.path().join("page.txt");
+    for round in 0..2 {
+        std::fs::write(&page, page_text(round)).unwrap();
+        let r = crate::util::run(&env, &["snapshot", page.to_str().unwrap(), "--source", "p"]);
+        assert_eq!(r.code, 0, "{r:?}");
+    }
+    // A kill after the commit, before the folder was synced.
+    git(&store, &["read-tree", "HEAD~1"]);
+    git(&store, &["checkout-index", "-f", "-a"]);
+    std::fs::write(store.join("p/.document.md.redline-tmp"), "half a file").unwrap();
+    assert_ne!(git(&store, &["status", "--porcelain"]), "");
+
+    let other = dir.path().join("other.txt");
+    std::fs::write(&other, page_text(7)).unwrap();
+    let r = crate::util::run(
+        &env,
+        &["snapshot", other.to_str().unwrap(), "--source", "q"],
+    );
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(
+        r.stderr
+            .contains("rewrote the work-tree folders of 1 source"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(git(&store, &["status", "--porcelain"]), "");
+    assert!(!store.join("p/.document.md.redline-tmp").exists());
+    assert_eq!(
+        std::fs::read_to_string(store.join("p/document.md")).unwrap(),
+        git(&store, &["show", "HEAD:p/document.md"])
+    );
+
+    // A kill between committing redline.toml and renaming it into place.
+    let r = crate::util::run(&env, &["add", "http://127.0.0.1:9/x", "--id", "x"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    let committed = git(&store, &["show", "HEAD:redline.toml"]);
+    std::fs::write(store.join(".redline.toml.redline-tmp"), &committed).unwrap();
+    std::fs::write(
+        store.join("redline.toml"),
+        git(&store, &["show", "HEAD~1:redline.toml"]),
+    )
+    .unwrap();
+    git(&store, &["read-tree", "HEAD~1"]);
+    let r = crate::util::run(&env, &["add", "http://127.0.0.1:9/y", "--id", "y"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    let config = std::fs::read_to_string(store.join("redline.toml")).unwrap();
+    assert!(
+        config.contains("id = \"x\"") && config.contains("id = \"y\""),
+        "{config}"
+    );
+    assert_eq!(git(&store, &["status", "--porcelain"]), "");
+    assert!(!store.join(".redline.toml.redline-tmp").exists());
+}
+
+fn page_text(round: usize) -> Vec<u8> {
+    page(0, round)
 }
