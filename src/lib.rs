@@ -44,6 +44,7 @@ pub mod error;
 pub mod exit_codes;
 pub mod fetch;
 pub mod history;
+pub mod limits;
 pub mod normalize;
 pub mod render;
 pub mod report;

@@ -42,7 +42,7 @@ use crate::fetch::http::{Client, Fetched, Request};
 use crate::normalize::{NormalizeError, ProfileChoice, Profiles, normalize};
 use crate::render::summary::summary_line;
 use crate::store::state::{Held, RecentVersion, SourceState};
-use crate::store::{Recorded, SourceId, Store};
+use crate::store::{Recorded, SourceId, Store, StoreError};
 
 /// Digest recorded for a held version with no body text.
 const EMPTY_DIGEST: &str = "empty";
@@ -316,7 +316,8 @@ pub fn run(
     let mut touched: Vec<SourceId> = Vec::new();
     let next = AtomicUsize::new(0);
     let workers = options.jobs.clamp(1, jobs.len().max(1));
-    store.with_packing(|store, packing| std::thread::scope(|scope| {
+    let mut flush_failed = None;
+    let packed = store.with_packing(|store, packing| std::thread::scope(|scope| {
         let (tx, rx) = mpsc::channel::<(usize, Fetch)>();
         for _ in 0..workers {
             let tx = tx.clone();
@@ -352,10 +353,16 @@ pub fn run(
             }
             if matches!(report.status, Status::New | Status::Changed) {
                 touched.push(job.id.clone());
-                // A failed flush keeps its versions in memory; the final
-                // flush when packing ends tries again and reports failure.
-                if touched.len().is_multiple_of(FLUSH_EVERY) {
-                    let _ = packing.flush();
+                // A failed flush (a full disk, a read-only store) keeps its
+                // versions in memory and stops the run: the final flush
+                // when packing ends tries once more, and the run fails.
+                if touched.len().is_multiple_of(FLUSH_EVERY)
+                    && let Err(e) = packing.flush()
+                {
+                    flush_failed = Some(e);
+                    progress(&report, done + 1);
+                    reports[i] = Some(report);
+                    break;
                 }
             }
             store_time += t.elapsed();
@@ -363,7 +370,14 @@ pub fn run(
             progress(&report, done);
             reports[i] = Some(report);
         }
-    }))?;
+    }));
+    if let Some(e) = packed.err().or(flush_failed) {
+        return Err(StoreError::NotRecorded {
+            store: store.root().display().to_string(),
+            cause: Box::new(e),
+        }
+        .into());
+    }
 
     let mut warnings = warnings;
     let t = Instant::now();
@@ -538,7 +552,10 @@ fn decide(
     if let Some(old) = &old {
         // Flip-flop guard: the same as one of the last N versions?
         if options.flip_flop_window > 0 && !accepted {
-            if state.recent.is_empty() {
+            // Rebuilt from history when lost, or when it does not start
+            // at the current version (a killed run recorded versions but
+            // never saved its state).
+            if state.recent.first().map(|r| &r.digest) != current.as_ref() {
                 state.recent = store
                     .recent_digests(&job.id, options.flip_flop_window + 1)?
                     .into_iter()

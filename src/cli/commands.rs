@@ -58,7 +58,24 @@ pub(super) fn dispatch(
                     root.display()
                 );
             };
-            Some(store::lock::lock(&root, !cli.no_wait, &mut on_wait)?)
+            let lock = store::lock::lock(&root, !cli.no_wait, &mut on_wait)?;
+            // What a killed writer left half-done in the work tree.
+            if let Ok(store) = Store::open(&root) {
+                match store.repair_work_tree() {
+                    Ok(fixed) if !fixed.is_empty() => {
+                        let _ = writeln!(
+                            err,
+                            "redline: rewrote the work-tree folders of {} source(s) an interrupted run left out of date",
+                            fixed.len()
+                        );
+                    }
+                    Ok(_) => {}
+                    Err(e) => {
+                        let _ = writeln!(err, "redline: warning: {e}");
+                    }
+                }
+            }
+            Some(lock)
         }
         _ => None,
     };

@@ -79,6 +79,11 @@ pub enum FetchError {
         #[source]
         source: std::io::Error,
     },
+    /// A capture file larger than any publication page.
+    #[error(
+        "capture {path} is {size} bytes, more than the {limit} bytes redline reads; is it really one saved page?"
+    )]
+    FileTooLarge { path: String, size: u64, limit: u64 },
     /// The URL cannot be fetched at all (not http(s), no host).
     #[error("{url} is not a URL redline can fetch: {reason}; give an http:// or https:// URL")]
     BadUrl { url: String, reason: String },
@@ -210,10 +215,19 @@ pub fn from_file_unhashed(path: &Path) -> Result<Capture, FetchError> {
 }
 
 fn read_file(path: &Path, at: Option<DateTime<FixedOffset>>) -> Result<Capture, FetchError> {
-    let body = std::fs::read(path).map_err(|source| FetchError::Read {
+    let read_error = |source| FetchError::Read {
         path: path.display().to_string(),
         source,
-    })?;
+    };
+    let size = std::fs::metadata(path).map_err(read_error)?.len();
+    if size > crate::limits::MAX_FILE_BYTES {
+        return Err(FetchError::FileTooLarge {
+            path: path.display().to_string(),
+            size,
+            limit: crate::limits::MAX_FILE_BYTES,
+        });
+    }
+    let body = std::fs::read(path).map_err(read_error)?;
     let captured_at = at
         .or_else(|| date_from_file_name(path))
         .unwrap_or_else(|| Utc::now().fixed_offset());

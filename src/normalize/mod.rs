@@ -47,6 +47,11 @@ pub enum NormalizeError {
         "{origin} does not look like an HTML page: {reason}; check that the file is the saved page"
     )]
     NotHtml { origin: String, reason: String },
+    /// The capture is named or served as text but is binary data.
+    #[error(
+        "{origin} does not look like a text page: {reason}; check that the file is the saved page"
+    )]
+    NotText { origin: String, reason: String },
     /// The page nests elements deeper than any real page does.
     #[error(
         "{origin} nests HTML elements {depth} deep (more than {limit}); redline does not read such pages, check the capture"
@@ -54,6 +59,16 @@ pub enum NormalizeError {
     TooDeep {
         origin: String,
         depth: usize,
+        limit: usize,
+    },
+    /// The document is bigger than any publication (see [`crate::limits`]).
+    #[error(
+        "{origin} has {found} {what}, more than the {limit} redline reads; it is probably not one publication page (or its site profile selects too much): check the capture or the profile"
+    )]
+    OverLimit {
+        origin: String,
+        what: String,
+        found: usize,
         limit: usize,
     },
     /// A profile file is not valid.
@@ -107,7 +122,21 @@ pub fn normalize_markdown(capture: &Capture) -> Result<Document, NormalizeError>
             markdown::parse_document(&decoded.text)
         }
     };
-    non_empty(capture, document)
+    within_limits(capture, non_empty(capture, document)?)
+}
+
+/// The document, or the failure of a document past one of the size limits
+/// (`crate::limits`).
+fn within_limits(capture: &Capture, document: Document) -> Result<Document, NormalizeError> {
+    if let Err(over) = crate::limits::check_document(&document) {
+        return Err(NormalizeError::OverLimit {
+            origin: capture.origin(),
+            what: over.what,
+            found: over.found,
+            limit: over.limit,
+        });
+    }
+    Ok(document)
 }
 
 /// The document, or the empty-body failure when it has no body.
@@ -145,6 +174,12 @@ pub fn normalize_report(
     );
     let text = decoded.text;
     let normalized = match capture.kind {
+        CaptureKind::Text | CaptureKind::Markdown if looks_binary(&capture.body).is_some() => {
+            return Err(NormalizeError::NotText {
+                reason: looks_binary(&capture.body).unwrap_or_default(),
+                origin,
+            });
+        }
         CaptureKind::Text => {
             let profile = choose(profiles, choice, capture, &text)?;
             Normalized {
@@ -165,7 +200,7 @@ pub fn normalize_report(
         }
     };
     Ok(Normalized {
-        document: non_empty(capture, normalized.document)?,
+        document: within_limits(capture, non_empty(capture, normalized.document)?)?,
         warnings: normalized.warnings,
     })
 }
@@ -217,4 +252,23 @@ fn head_of(html: &str) -> &str {
         end -= 1;
     }
     &html[..end]
+}
+
+/// Why `bytes` are not text, if they are not: more than one byte in 20 of
+/// the first 64 KiB is a control byte that text does not use (NUL, and the
+/// C0 controls other than tab, line breaks, form feed and escape). An
+/// image, archive or executable saved under a text name; a page with a few
+/// stray NULs or escape sequences is still read (and cleaned).
+fn looks_binary(bytes: &[u8]) -> Option<String> {
+    let sample = &bytes[..bytes.len().min(64 * 1024)];
+    let odd = sample
+        .iter()
+        .filter(|&&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0c | 0x1b))
+        .count();
+    (!sample.is_empty() && odd * 20 > sample.len()).then(|| {
+        format!(
+            "{odd} of its first {} bytes are control bytes that text does not contain",
+            sample.len()
+        )
+    })
 }

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone};
 use git2::{ErrorCode, ObjectType, Oid, Repository, Signature, Time, TreeBuilder};
 
+use super::atomic::{self, Durability};
 use super::pack::{self, PackKind};
 use super::{
     PROFILES_DIR, Recorded, RevSpec, STATE_DIR, STORE_MARKER, SourceId, StoreError, Version,
@@ -75,31 +76,18 @@ impl Packing<'_> {
         if oids.is_empty() && store.pending_head.get().is_none() {
             return Ok(());
         }
-        let mut objects = Vec::with_capacity(oids.len());
-        for oid in &oids {
-            objects.push(store.git("read a new object", self.odb.read(*oid))?);
+        let written = self.write_pack(&oids);
+        if written.is_err() {
+            // Nothing of this pack is on disk and the branch has not moved:
+            // keep its objects for the next flush, which must write them
+            // too, or the branch would later point at a commit whose
+            // ancestors are missing.
+            let mut kept = store.written.borrow_mut();
+            let later = std::mem::take(&mut *kept);
+            *kept = oids;
+            kept.extend(later);
+            return written;
         }
-        let mut entries = Vec::with_capacity(objects.len());
-        for object in &objects {
-            let kind = match object.kind() {
-                ObjectType::Commit => PackKind::Commit,
-                ObjectType::Tree => PackKind::Tree,
-                _ => PackKind::Blob,
-            };
-            entries.push((kind, object.data()));
-        }
-        let packs = store.root.join(".git/objects/pack").display().to_string();
-        let io = |source| StoreError::Io {
-            action: "write a pack into",
-            path: packs.clone(),
-            source,
-        };
-        let bytes = pack::encode(&entries).map_err(io)?;
-        drop(objects);
-        let mut writer = store.git("write a pack", self.odb.packwriter())?;
-        std::io::Write::write_all(&mut writer, &bytes).map_err(io)?;
-        store.git("index a pack", writer.commit().map(|_| ()))?;
-        store.git("empty the in-memory objects", self.mempack.reset())?;
         if let Some(head) = store.pending_head.get() {
             let name = store
                 .repo
@@ -114,6 +102,54 @@ impl Packing<'_> {
                     .reference(&name, head, true, "redline: record versions"),
             )?;
             store.pending_head.set(None);
+        }
+        store.git("empty the in-memory objects", self.mempack.reset())?;
+        Ok(())
+    }
+
+    /// Writes `oids` (kept in memory) as one pack file with its index.
+    fn write_pack(&self, oids: &[Oid]) -> Result<(), StoreError> {
+        let store = self.store;
+        let mut objects = Vec::with_capacity(oids.len());
+        for oid in oids {
+            objects.push(store.git("read a new object", self.odb.read(*oid))?);
+        }
+        let mut entries = Vec::with_capacity(objects.len());
+        for object in &objects {
+            let kind = match object.kind() {
+                ObjectType::Commit => PackKind::Commit,
+                ObjectType::Tree => PackKind::Tree,
+                _ => PackKind::Blob,
+            };
+            entries.push((kind, object.data()));
+        }
+        let packs = store.root.join(".git/objects/pack");
+        let bytes = pack::encode(&entries).map_err(StoreError::io("write a pack into", &packs))?;
+        drop(objects);
+        let mut writer = store.git("write a pack", self.odb.packwriter())?;
+        if let Err(e) = std::io::Write::write_all(&mut writer, &bytes) {
+            // git2 reports a failed pack write as a bare "Write error";
+            // libgit2's own error says why (a full disk, permissions).
+            let cause = git2::Error::last_error(-1);
+            return Err(if cause.class() == git2::ErrorClass::None {
+                StoreError::io("write a pack into", &packs)(e)
+            } else {
+                store.git_error("write a pack", cause)
+            });
+        }
+        let pack = store.git("index a pack", writer.commit())?;
+        // The branch will point into this pack: make it durable first, so
+        // that even a power cut cannot leave the branch naming objects that
+        // never reached the disk (libgit2 does not fsync by itself).
+        for ext in ["pack", "idx"] {
+            let path = packs.join(format!("pack-{pack}.{ext}"));
+            if let Ok(file) = std::fs::File::open(&path) {
+                file.sync_all()
+                    .map_err(StoreError::io("write a pack into", &packs))?;
+            }
+        }
+        if let Ok(dir) = std::fs::File::open(&packs) {
+            let _ = dir.sync_all();
         }
         Ok(())
     }
@@ -503,15 +539,106 @@ impl Store {
 
     /// Commits a new `redline.toml` (the sources list) with `message`, and
     /// writes it to the work tree.
+    ///
+    /// The file is written to its temporary name first, then committed, then
+    /// renamed into place: a crash after the commit leaves the new text
+    /// beside the old file, and [`Store::repair_work_tree`] finishes the
+    /// rename, so the work tree's `redline.toml` (what the next `add` reads)
+    /// never stays behind the committed one.
     pub fn commit_config(&self, text: &str, message: &str) -> Result<Version, StoreError> {
+        let path = self.root.join(STORE_MARKER);
+        let temp = atomic::temp_path(&path);
+        let io = StoreError::io;
+        let staged = (|| {
+            let mut file = std::fs::File::create(&temp)?;
+            std::io::Write::write_all(&mut file, text.as_bytes())?;
+            file.sync_all()
+        })();
+        if let Err(e) = staged {
+            let _ = std::fs::remove_file(&temp);
+            return Err(io("write", &temp)(e));
+        }
         let head_tree = self.head_tree_id()?;
-        let mut root = self.builder(head_tree)?;
-        let blob = self.git("write a file", self.repo.blob(text.as_bytes()))?;
-        self.git("build a tree", root.insert(STORE_MARKER, blob, 0o100644))?;
-        let tree = self.git("write a tree", root.write())?;
-        let version = self.commit(tree, message, chrono::Utc::now().fixed_offset())?;
-        self.sync_work_tree(&[STORE_MARKER])?;
+        let committed = (|| {
+            let mut root = self.builder(head_tree)?;
+            let blob = self.git("write a file", self.repo.blob(text.as_bytes()))?;
+            self.git("build a tree", root.insert(STORE_MARKER, blob, 0o100644))?;
+            let tree = self.git("write a tree", root.write())?;
+            self.commit(tree, message, chrono::Utc::now().fixed_offset())
+        })();
+        let version = match committed {
+            Ok(version) => version,
+            Err(e) => {
+                let _ = std::fs::remove_file(&temp);
+                return Err(e);
+            }
+        };
+        std::fs::rename(&temp, &path).map_err(io("replace", &path))?;
+        self.stage(&[STORE_MARKER])?;
         Ok(version)
+    }
+
+    /// Records the work tree's `paths` in the index as they are on disk.
+    fn stage(&self, paths: &[&str]) -> Result<(), StoreError> {
+        let mut index = self.git("read the index", self.repo.index())?;
+        for p in paths {
+            self.git("update the index", index.add_path(Path::new(p)))?;
+        }
+        self.git("write the index", index.write())
+    }
+
+    /// Finishes what a killed writer left undone in the work tree (a derived
+    /// copy of HEAD; history itself is never half-written):
+    ///
+    /// - a `redline.toml` committed but not yet renamed into place (its
+    ///   temporary file holds exactly HEAD's text) is renamed; any other
+    ///   leftover temporary of it is removed;
+    /// - source folders whose index entries differ from HEAD (the index is
+    ///   written last when folders are synced, so these are folders a crash
+    ///   interrupted) are written again from HEAD, leftover temporary files
+    ///   included.
+    ///
+    /// Returns the sources repaired. Writers call this once they hold the
+    /// store's lock.
+    pub fn repair_work_tree(&self) -> Result<Vec<SourceId>, StoreError> {
+        let Some(head_tree) = self.head_tree_id()? else {
+            return Ok(Vec::new());
+        };
+        let tree = self.git("read the current tree", self.repo.find_tree(head_tree))?;
+        let config = self.root.join(STORE_MARKER);
+        let temp = atomic::temp_path(&config);
+        if let Ok(text) = std::fs::read(&temp) {
+            let committed = tree.get_name(STORE_MARKER).map(|e| e.id());
+            let staged = Oid::hash_object(ObjectType::Blob, &text).ok();
+            if committed.is_some() && committed == staged {
+                std::fs::rename(&temp, &config).map_err(StoreError::io("replace", &config))?;
+                self.stage(&[STORE_MARKER])?;
+            } else {
+                let _ = std::fs::remove_file(&temp);
+            }
+        }
+        let index = self.git("read the index", self.repo.index())?;
+        let diff = self.git(
+            "compare the index with the latest commit",
+            self.repo
+                .diff_tree_to_index(Some(&tree), Some(&index), None),
+        )?;
+        let mut stale = std::collections::BTreeSet::new();
+        for delta in diff.deltas() {
+            for file in [delta.old_file(), delta.new_file()] {
+                let top = file
+                    .path()
+                    .and_then(|p| p.components().next())
+                    .and_then(|c| c.as_os_str().to_str())
+                    .and_then(|name| SourceId::parse(name).ok());
+                if let Some(id) = top.filter(|id| tree.get_name(id.as_str()).is_some()) {
+                    stale.insert(id);
+                }
+            }
+        }
+        let stale: Vec<SourceId> = stale.into_iter().collect();
+        self.sync_sources(&stale)?;
+        Ok(stale)
     }
 
     /// Records `doc` (from `capture`) as the next version of `source` with
@@ -585,9 +712,7 @@ impl Store {
                     file.to_object(&self.repo).and_then(|o| o.peel_to_blob()),
                 )?;
                 let path = dir.join(name);
-                let temp = dir.join(format!(".{name}.redline-tmp"));
-                std::fs::write(&temp, blob.content()).map_err(io("write", &temp))?;
-                std::fs::rename(&temp, &path).map_err(io("replace", &path))?;
+                atomic::write(&path, blob.content(), Durability::Replaced)?;
                 let meta = std::fs::metadata(&path).map_err(io("read the metadata of", &path))?;
                 let rel = format!("{source}/{name}");
                 // Index entries hold 32-bit fields; git truncates the same way.
@@ -788,10 +913,23 @@ impl Store {
     }
 
     pub(super) fn git_error(&self, action: &str, e: git2::Error) -> StoreError {
+        // Some failed writes come back from libgit2 without a message ("no
+        // error"); the operating system's last error then says what it was.
+        let message = if e.class() == git2::ErrorClass::None {
+            let os = std::io::Error::last_os_error();
+            match os.raw_os_error() {
+                Some(code) if code != 0 => {
+                    format!("{os}{}", super::write_hint(&os.to_string(), Some(os.kind())))
+                }
+                _ => "git gave no reason; a full disk or a store that cannot be written are the usual causes: check free space and permissions, then run again (what is already recorded stays)".to_string(),
+            }
+        } else {
+            format!("{}{}", e.message(), super::write_hint(e.message(), None))
+        };
         StoreError::Git {
             store: self.root.display().to_string(),
             action: action.to_string(),
-            message: e.message().to_string(),
+            message,
         }
     }
 

@@ -16,6 +16,7 @@
 //! git objects, never from the work tree, so a half-updated work tree can't
 //! mislead a diff.
 
+pub mod atomic;
 pub mod config;
 mod git;
 pub mod history;
@@ -100,7 +101,16 @@ pub enum StoreError {
         host: String,
         since: String,
     },
-    #[error("cannot {action} {path}: {source}")]
+    /// A batch could not write what it recorded: the branch still points
+    /// at the last version written, so the store is as it was then.
+    #[error(
+        "{cause}\nredline: store {store}: the new versions this run reported after the last one written to disk were not recorded; the branch still points at a complete version and nothing recorded before is lost; the next run fetches and records them again"
+    )]
+    NotRecorded {
+        store: String,
+        cause: Box<StoreError>,
+    },
+    #[error("cannot {action} {path}: {source}{hint}", hint = write_hint(&.source.to_string(), Some(.source.kind())))]
     Io {
         action: &'static str,
         path: String,
@@ -119,6 +129,35 @@ impl StoreError {
             path,
             source,
         }
+    }
+}
+
+/// What the user should do about a failed write, from the error's kind or
+/// the operating system's message (libgit2 reports only the message): a
+/// full disk and a store that cannot be written are the common causes of
+/// a failed write, and both are for the user to fix. Empty for other errors.
+pub fn write_hint(message: &str, kind: Option<std::io::ErrorKind>) -> &'static str {
+    use std::io::ErrorKind as K;
+    let full = matches!(
+        kind,
+        Some(K::StorageFull | K::FileTooLarge | K::QuotaExceeded)
+    ) || ["No space left", "File too large", "quota exceeded"]
+        .iter()
+        .any(|m| message.contains(m));
+    let read_only = matches!(kind, Some(K::PermissionDenied | K::ReadOnlyFilesystem))
+        || [
+            "Permission denied",
+            "Read-only file system",
+            "Operation not permitted",
+        ]
+        .iter()
+        .any(|m| message.contains(m));
+    if full {
+        "; the disk is full or a file size limit was hit: free space and run again (what is already recorded stays; the next run records the rest)"
+    } else if read_only {
+        "; the store cannot be written: check its permissions and that its disk is not mounted read-only, then run again (nothing already recorded is lost)"
+    } else {
+        ""
     }
 }
 

@@ -126,16 +126,16 @@ fn fresh() -> RunState {
     }
 }
 
-/// Writes the state to `dir` atomically (a temporary file, then a rename).
+/// Writes the state to `dir` atomically and durably
+/// ([`super::atomic::write`]): a crash leaves the old state or the new one.
 pub fn save(dir: &Path, state: &RunState) -> Result<(), StoreError> {
-    let io = StoreError::io;
-    std::fs::create_dir_all(dir).map_err(io("create", dir))?;
-    let path = dir.join(STATE_FILE);
-    let tmp = dir.join(format!("{STATE_FILE}.tmp"));
+    std::fs::create_dir_all(dir).map_err(StoreError::io("create", dir))?;
     let text = serde_json::to_string_pretty(state).unwrap_or_default() + "\n";
-    std::fs::write(&tmp, text).map_err(io("write", &tmp))?;
-    std::fs::rename(&tmp, &path).map_err(io("replace", &path))?;
-    Ok(())
+    super::atomic::write(
+        &dir.join(STATE_FILE),
+        text.as_bytes(),
+        super::atomic::Durability::Synced,
+    )
 }
 
 #[cfg(test)]

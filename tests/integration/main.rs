@@ -14,8 +14,14 @@ mod util;
 mod blame;
 /// Exit codes, colour and piped output, error messages.
 mod cli_behaviour;
+/// SIGKILL at random moments of a 200-source snapshot; a full disk and a
+/// read-only store.
+mod crash;
 /// `--stat`, `--format md|json`, the pager and `--no-pager`.
 mod diff_formats;
+/// Bad pages, source ids and profile files; page text that tries to reach
+/// the terminal.
+mod hostile;
 /// HTML captures: the bundled page as served equals its text captures;
 /// encodings, profile selectors, bad input.
 mod html_captures;
