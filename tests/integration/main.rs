@@ -13,6 +13,9 @@ mod util;
 mod cli_behaviour;
 /// `--stat`, `--format md|json`, the pager and `--no-pager`.
 mod diff_formats;
+/// Every input a fuzz target crashed on (tests/fuzz-regressions), replayed
+/// through the targets' own code (fuzz/src/checks.rs).
+mod fuzz_regressions;
 /// HTML captures: the bundled page as served equals its text captures;
 /// encodings, profile selectors, bad input.
 mod html_captures;
