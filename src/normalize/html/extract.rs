@@ -294,4 +294,26 @@ mod tests {
         assert!(text.contains("word word"));
         assert!(!text.contains("Share on") && !text.contains("caption"));
     }
+
+    #[test]
+    fn embedded_media_with_non_ascii_urls_do_not_crash_readability() {
+        // A multi-byte character right before a video host name: what
+        // made dom_smoothie slice inside a character.
+        let para = "<p>This paragraph is long enough, with commas, to be the article; \
+                    it goes on, and on, so readability keeps it as the body.</p>";
+        let html = format!(
+            "<html><body><article>{para}{para}\
+             <iframe src='€youtube.com/embed/1'></iframe>\
+             <object data='x'>€€€€€€//www.vimeo.com/1</object>{para}</article></body></html>"
+        );
+        let dom = Dom::from(html);
+        ascii_embeds(&dom);
+        assert_eq!(
+            dom.select("iframe").attr("src").as_deref(),
+            Some("%E2%82%ACyoutube.com/embed/1")
+        );
+        assert!(dom.select("object").is_empty());
+        let blocks = extract_body(Dom::from(dom.html().to_string()));
+        assert!(blocks.iter().any(|b| b.text.starts_with("This paragraph")));
+    }
 }
