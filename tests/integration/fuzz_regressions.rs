@@ -5,7 +5,9 @@
 //! input under `tests/fuzz-regressions/<target>/` goes through exactly the
 //! code path, and the same property checks, that found it — on the stable
 //! toolchain, without libFuzzer. A new crash input is added by copying it
-//! there (see docs/fuzzing.md); the file name says what it found.
+//! there (see docs/fuzzing.md); the file name says what it found (`crash-*`,
+//! `check-*` for a check that was wrong); `smoke-*` inputs never failed and
+//! keep each target's path running when it has no crash input.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
