@@ -19,6 +19,9 @@ mod cli_behaviour;
 mod crash;
 /// `--stat`, `--format md|json`, the pager and `--no-pager`.
 mod diff_formats;
+/// Every input a fuzz target crashed on (tests/fuzz-regressions), replayed
+/// through the targets' own code (fuzz/src/checks.rs).
+mod fuzz_regressions;
 /// Bad pages, source ids and profile files; page text that tries to reach
 /// the terminal.
 mod hostile;

@@ -47,6 +47,45 @@ pub fn extract_body(dom: Dom) -> Vec<Block> {
     clean_pieces(pieces_of(&content.root()))
 }
 
+/// Makes embedded media safe for readability: `dom_smoothie` 0.19 looks for
+/// video hosts in the attributes of `<object>`, `<embed>` and `<iframe>` and
+/// in an `<object>`'s inner HTML by slicing bytes before the host name, which
+/// panics when a multi-byte character stands there. Non-ASCII characters in
+/// those attributes (and in those of an object's children) are
+/// percent-encoded, which leaves URLs meaning what they meant; an object
+/// whose content still holds non-ASCII text (plugin fallback text, never
+/// article text a reader sees) is dropped. Found by the `normalize_html`
+/// fuzz target.
+fn ascii_embeds(dom: &Dom) {
+    for sel in dom.select("object, embed, iframe, object *").iter() {
+        let node = sel.nodes()[0];
+        for attr in node.attrs() {
+            if !attr.value.is_ascii() {
+                node.set_attr(&attr.name.local, &percent_encode_non_ascii(&attr.value));
+            }
+        }
+    }
+    for sel in dom.select("object").iter() {
+        let node = sel.nodes()[0];
+        if !node.inner_html().is_ascii() {
+            node.remove_from_parent();
+        }
+    }
+}
+
+/// `text` with every non-ASCII byte written as `%XX`, as in a URL.
+fn percent_encode_non_ascii(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() * 3);
+    for &b in text.as_bytes() {
+        if b.is_ascii() {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 /// Words in class and id names that mark page furniture, not article text.
 const FURNITURE: &[&str] = &[
     "caption",
@@ -92,6 +131,7 @@ const PRUNE_MAX_LETTERS: usize = 600;
 /// Drops `<figcaption>`s and small elements whose class or id names them as
 /// furniture.
 pub fn prune(dom: &Dom) {
+    ascii_embeds(dom);
     dom.select("figcaption").remove();
     let mut doomed: Vec<NodeRef> = Vec::new();
     for node in dom.select("[class], [id]").iter() {
@@ -253,5 +293,27 @@ mod tests {
         let text = dom.select("body").text();
         assert!(text.contains("word word"));
         assert!(!text.contains("Share on") && !text.contains("caption"));
+    }
+
+    #[test]
+    fn embedded_media_with_non_ascii_urls_do_not_crash_readability() {
+        // A multi-byte character right before a video host name: what
+        // made dom_smoothie slice inside a character.
+        let para = "<p>This paragraph is long enough, with commas, to be the article; \
+                    it goes on, and on, so readability keeps it as the body.</p>";
+        let html = format!(
+            "<html><body><article>{para}{para}\
+             <iframe src='€youtube.com/embed/1'></iframe>\
+             <object data='x'>€€€€€€//www.vimeo.com/1</object>{para}</article></body></html>"
+        );
+        let dom = Dom::from(html);
+        ascii_embeds(&dom);
+        assert_eq!(
+            dom.select("iframe").attr("src").as_deref(),
+            Some("%E2%82%ACyoutube.com/embed/1")
+        );
+        assert!(dom.select("object").is_empty());
+        let blocks = extract_body(Dom::from(dom.html().to_string()));
+        assert!(blocks.iter().any(|b| b.text.starts_with("This paragraph")));
     }
 }
