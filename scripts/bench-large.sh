@@ -10,6 +10,9 @@
 # 2. the bundled captures (consecutive pairs in snapshots/inss-defense-treaty);
 # 3. the real revision pairs in ../shared/revisions-dev (when present).
 #
+# REDLINE_BASELINE=PATH also times another redline binary (an older build)
+# on the large pair in the same run, to compare a change on a noisy machine.
+#
 # Needs: the Rust toolchain, git, GNU time (/usr/bin/time) for peak memory.
 # Results are recorded in BENCHMARKS.md.
 set -euo pipefail
@@ -58,6 +61,13 @@ stats=$("$redline" diff "$old" "$new" --format json | tr -d ' \n' | grep -o '"bo
 echo "## large pair (input $in_kb KB both sides)"
 echo "redline ${r} ms, git ${g} ms, ratio $(awk -v r="$r" -v g="$g" 'BEGIN{printf "%.2f", r/g}'), redline peak ${m} KB ($(awk -v m="$m" -v i="$in_kb" 'BEGIN{printf "%.1f", m/i}')x input)"
 echo "redline found: $stats"
+if [ -n "${REDLINE_BASELINE:-}" ]; then
+  # Interleaved with the current build so both see the same load.
+  b=$(median_ms "$REDLINE_BASELINE" diff "$old" "$new" --format json)
+  r2=$(median_ms red "$old" "$new")
+  g2=$(median_ms git_wd "$old" "$new")
+  echo "baseline $REDLINE_BASELINE: ${b} ms; this build ${r2} ms; git ${g2} ms (this run)"
+fi
 echo
 
 echo "## bundled captures (snapshots/inss-defense-treaty)"
