@@ -13,7 +13,7 @@ use serde::Serialize;
 use unicode_width::UnicodeWidthChar;
 
 use super::Output;
-use super::commands::{Ctx, profile_choice, read_to_string};
+use super::commands::{Ctx, profile_choice};
 use crate::diff::{DiffOptions, diff};
 use crate::error::Error;
 use crate::exit_codes;
@@ -249,35 +249,8 @@ fn source_profile(
     let Some(spec) = config.source(id) else {
         return Ok((profiles, ProfileChoice::Auto));
     };
-    let choice = match &spec.profile {
-        None => ProfileChoice::Auto,
-        Some(name) if name.ends_with(".toml") => {
-            let path = store.root().join(store::PROFILES_DIR).join(name);
-            let text = read_to_string(&path)?;
-            profiles = profiles.with_user_profile(&path.display().to_string(), &text)?;
-            ProfileChoice::Named(
-                profiles
-                    .sites()
-                    .last()
-                    .map(|p| p.name.clone())
-                    .unwrap_or_default(),
-            )
-        }
-        Some(name) => ProfileChoice::Named(name.clone()),
-    };
-    if spec.select.is_empty() && spec.remove.is_empty() {
-        return Ok((profiles, choice));
-    }
-    let base = match &choice {
-        ProfileChoice::Named(name) => profiles.by_name(name),
-        ProfileChoice::Auto => {
-            crate::fetch::url_host(&spec.url).and_then(|h| profiles.for_host(&h))
-        }
-    }
-    .unwrap_or_else(|| profiles.generic())
-    .clone();
-    let name = profiles.add_source_overrides(&spec.id, &base, &spec.select, &spec.remove)?;
-    Ok((profiles, ProfileChoice::Named(name)))
+    let choice = super::tracking::source_profile(store, spec, None, &mut profiles)?;
+    Ok((profiles, choice))
 }
 
 /// Re-derives every version of `id` (oldest first) and records those that

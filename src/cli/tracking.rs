@@ -275,44 +275,8 @@ pub(super) fn snapshot(
     }
     let job_for =
         |spec: &SourceSpec, profiles: &mut crate::normalize::Profiles| -> Result<Job, Error> {
-            let choice = match (&spec.profile, profile.profile.is_some()) {
-                (_, true) => cli_choice.clone(),
-                (None, false) => ProfileChoice::Auto,
-                (Some(name), false) if name.ends_with(".toml") => {
-                    let path = store.root().join(crate::store::PROFILES_DIR).join(name);
-                    let text = super::commands::read_to_string(&path)?;
-                    *profiles = profiles
-                        .clone()
-                        .with_user_profile(&path.display().to_string(), &text)?;
-                    ProfileChoice::Named(
-                        profiles
-                            .sites()
-                            .last()
-                            .map(|p| p.name.clone())
-                            .unwrap_or_default(),
-                    )
-                }
-                (Some(name), false) => ProfileChoice::Named(name.clone()),
-            };
-            // The source's own --select/--remove refine the profile it uses.
-            let choice = if spec.select.is_empty() && spec.remove.is_empty() {
-                choice
-            } else {
-                let base = match &choice {
-                    ProfileChoice::Named(name) => profiles.by_name(name),
-                    ProfileChoice::Auto => {
-                        crate::fetch::url_host(&spec.url).and_then(|h| profiles.for_host(&h))
-                    }
-                }
-                .unwrap_or_else(|| profiles.generic())
-                .clone();
-                ProfileChoice::Named(profiles.add_source_overrides(
-                    &spec.id,
-                    &base,
-                    &spec.select,
-                    &spec.remove,
-                )?)
-            };
+            let cli = profile.profile.is_some().then_some(&cli_choice);
+            let choice = source_profile(&store, spec, cli, profiles)?;
             Ok(Job {
                 id: SourceId::parse(&spec.id)?,
                 url: spec.url.clone(),
@@ -455,6 +419,55 @@ fn progress_bar(done: usize, total: usize, last: &str) -> String {
         "#".repeat(filled),
         " ".repeat(WIDTH - filled)
     )
+}
+
+/// The profile a tracked source is normalized with: `cli` (a `--profile`
+/// given on the command line) when there is one, else what its
+/// `redline.toml` entry says (`profile`, a built-in name or a TOML file in
+/// the store's `profiles/`, which is loaded into `profiles`; none: chosen by
+/// page), refined by the entry's own `select`/`remove`.
+pub(super) fn source_profile(
+    store: &Store,
+    spec: &SourceSpec,
+    cli: Option<&ProfileChoice>,
+    profiles: &mut crate::normalize::Profiles,
+) -> Result<ProfileChoice, Error> {
+    let choice = match (&spec.profile, cli) {
+        (_, Some(choice)) => choice.clone(),
+        (None, None) => ProfileChoice::Auto,
+        (Some(name), None) if name.ends_with(".toml") => {
+            let path = store.root().join(crate::store::PROFILES_DIR).join(name);
+            let text = super::commands::read_to_string(&path)?;
+            *profiles = profiles
+                .clone()
+                .with_user_profile(&path.display().to_string(), &text)?;
+            ProfileChoice::Named(
+                profiles
+                    .sites()
+                    .last()
+                    .map(|p| p.name.clone())
+                    .unwrap_or_default(),
+            )
+        }
+        (Some(name), None) => ProfileChoice::Named(name.clone()),
+    };
+    if spec.select.is_empty() && spec.remove.is_empty() {
+        return Ok(choice);
+    }
+    let base = match &choice {
+        ProfileChoice::Named(name) => profiles.by_name(name),
+        ProfileChoice::Auto => {
+            crate::fetch::url_host(&spec.url).and_then(|h| profiles.for_host(&h))
+        }
+    }
+    .unwrap_or_else(|| profiles.generic())
+    .clone();
+    Ok(ProfileChoice::Named(profiles.add_source_overrides(
+        &spec.id,
+        &base,
+        &spec.select,
+        &spec.remove,
+    )?))
 }
 
 #[cfg(test)]
