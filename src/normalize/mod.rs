@@ -114,14 +114,10 @@ pub fn normalize_markdown(capture: &Capture) -> Result<Document, NormalizeError>
     let charset = capture.charset.as_deref();
     let content_type = capture.content_type.as_deref();
     let (encoding, _) = decode::sniff(&capture.body, charset, content_type, false);
-    // A stored document is UTF-8: read it in place rather than copying it.
-    let document = match std::str::from_utf8(&capture.body) {
-        Ok(text) if encoding == encoding_rs::UTF_8 => markdown::parse_document(text),
-        _ => {
-            let decoded = decode::decode(&capture.body, charset, content_type, false);
-            markdown::parse_document(&decoded.text)
-        }
-    };
+    // Borrowed when the bytes are UTF-8, as a stored document is: read in
+    // place rather than copied.
+    let (text, _, _) = encoding.decode(&capture.body);
+    let document = markdown::parse_document(&text);
     within_limits(capture, non_empty(capture, document)?)
 }
 

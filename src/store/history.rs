@@ -258,19 +258,12 @@ mod tests {
 
     fn record(store: &Store, id: &SourceId, text: &str) {
         let doc = markdown::parse_document(text);
-        let capture = Capture {
-            source: id.to_string(),
-            final_url: None,
-            status: None,
-            content_type: None,
-            charset: None,
-            etag: None,
-            last_modified: None,
-            captured_at: chrono::Utc::now().fixed_offset(),
-            sha256: String::new(),
-            kind: CaptureKind::Markdown,
-            body: text.as_bytes().to_vec(),
-        };
+        let capture = Capture::new(
+            id.to_string(),
+            text.as_bytes().to_vec(),
+            CaptureKind::Markdown,
+            chrono::Utc::now().fixed_offset(),
+        );
         let recorded = store.record_deferred(id, &doc, &capture, "v").unwrap();
         assert!(matches!(recorded, crate::store::Recorded::New(_)));
     }
