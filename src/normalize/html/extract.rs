@@ -57,18 +57,28 @@ pub fn extract_body(dom: Dom) -> Vec<Block> {
 /// article text a reader sees) is dropped. Found by the `normalize_html`
 /// fuzz target.
 fn ascii_embeds(dom: &Dom) {
-    for sel in dom.select("object, embed, iframe, object *").iter() {
+    // One walk of the page for the embeds; an object's children are reached
+    // from the object (a selector with `object *` tested every element's
+    // ancestors, which cost more than the rest of the pruning pass).
+    for sel in dom.select("object, embed, iframe").iter() {
         let node = sel.nodes()[0];
-        for attr in node.attrs() {
-            if !attr.value.is_ascii() {
-                node.set_attr(&attr.name.local, &percent_encode_non_ascii(&attr.value));
+        encode_attrs(&node);
+        if node.has_name("object") {
+            for child in node.descendants_it().filter(|n| n.is_element()) {
+                encode_attrs(&child);
+            }
+            if !node.inner_html().is_ascii() {
+                node.remove_from_parent();
             }
         }
     }
-    for sel in dom.select("object").iter() {
-        let node = sel.nodes()[0];
-        if !node.inner_html().is_ascii() {
-            node.remove_from_parent();
+}
+
+/// Percent-encodes the non-ASCII characters of `node`'s attribute values.
+fn encode_attrs(node: &dom_query::NodeRef) {
+    for attr in node.attrs() {
+        if !attr.value.is_ascii() {
+            node.set_attr(&attr.name.local, &percent_encode_non_ascii(&attr.value));
         }
     }
 }
