@@ -11,10 +11,14 @@
 #                   and without ASan libFuzzer runs several times faster)
 #   FUZZ_JOBS       parallel fuzzing processes (default 1)
 #   FUZZ_TIME       stop after this many seconds even if RUNS is not reached
+#   FUZZ_TRACE_COMPARES=1  build with comparison tracing (finds bytes that
+#                   guard branches sooner, but each execution costs about a
+#                   third more; off by default)
 #
 # The corpus grows in fuzz/corpus/TARGET, crash inputs land in
-# fuzz/artifacts/TARGET, the log in fuzz/artifacts/TARGET.log (all ignored
-# by git). Seeds are made at run time from the bundled captures
+# fuzz/artifacts/TARGET (all ignored
+# by git); each run's log is fuzz/artifacts/TARGET-DATE-PID.log, so runs
+# can be counted up afterwards. Seeds are made at run time from the bundled captures
 # (snapshots/inss-defense-treaty) and, when present, the extraction
 # benchmark's pages (../shared/aeb-dev), cut into slices of the maximum input
 # length; they are not committed. A crash input worth keeping goes to
@@ -91,14 +95,16 @@ PY
 [ "$only_seeds" = 1 ] && exit 0
 
 command -v cargo-fuzz >/dev/null || { echo "cargo-fuzz is missing: cargo install cargo-fuzz --locked" >&2; exit 2; }
-log=fuzz/artifacts/$target.log
+log=fuzz/artifacts/$target-$(date +%Y%m%d-%H%M%S)-$$.log
 extra=()
 [ -n "${FUZZ_TIME:-}" ] && extra+=("-max_total_time=$FUZZ_TIME")
 jobs=${FUZZ_JOBS:-1}
 [ "$jobs" -gt 1 ] && extra+=("-jobs=$jobs" "-workers=$jobs")
 start=$(date +%s)
 set +e
-(cd fuzz && cargo +nightly fuzz run -s "${FUZZ_SANITIZER:-none}" "$target" \
+build=()
+[ "${FUZZ_TRACE_COMPARES:-0}" = 1 ] || build+=(--no-trace-compares)
+(cd fuzz && cargo +nightly fuzz run -s "${FUZZ_SANITIZER:-none}" "${build[@]}" "$target" \
   "corpus/$target" -- \
   -artifact_prefix="artifacts/$target/" \
   -runs="$runs" -max_len="$max_len" -rss_limit_mb=2048 -timeout=10 \

@@ -22,7 +22,7 @@
 use std::collections::HashSet;
 use std::sync::LazyLock;
 
-use dom_query::{Document as Dom, NodeRef};
+use dom_query::{Document as Dom, NodeRef, local_name};
 use dom_smoothie::{Config, Readability, TextMode};
 use regex::Regex;
 
@@ -40,11 +40,17 @@ pub fn extract_body(dom: Dom) -> Vec<Block> {
     let Ok(mut readability) = Readability::with_document(dom, None, Some(config)) else {
         return Vec::new();
     };
-    let Ok(article) = readability.parse() else {
+    if readability.parse().is_err() {
+        return Vec::new();
+    }
+    // The article is the `#readability-page-1` element of readability's
+    // own document; walking it there spares serializing the article and
+    // parsing it again.
+    let article = readability.doc.select_single("#readability-page-1");
+    let Some(root) = article.nodes().first() else {
         return Vec::new();
     };
-    let content = Dom::from(article.content);
-    clean_pieces(pieces_of(&content.root()))
+    clean_pieces(pieces_of(root))
 }
 
 /// Makes embedded media safe for readability: `dom_smoothie` 0.19 looks for
@@ -55,27 +61,27 @@ pub fn extract_body(dom: Dom) -> Vec<Block> {
 /// percent-encoded, which leaves URLs meaning what they meant; an object
 /// whose content still holds non-ASCII text (plugin fallback text, never
 /// article text a reader sees) is dropped. Found by the `normalize_html`
-/// fuzz target.
-fn ascii_embeds(dom: &Dom) {
-    // One walk of the page for the embeds; an object's children are reached
-    // from the object (a selector with `object *` tested every element's
-    // ancestors, which cost more than the rest of the pruning pass).
-    for sel in dom.select("object, embed, iframe").iter() {
-        let node = sel.nodes()[0];
-        encode_attrs(&node);
-        if node.has_name("object") {
-            for child in node.descendants_it().filter(|n| n.is_element()) {
-                encode_attrs(&child);
-            }
-            if !node.inner_html().is_ascii() {
-                node.remove_from_parent();
-            }
+/// fuzz target. Returns false when the object must go.
+fn ascii_embed(node: &NodeRef) -> bool {
+    encode_attrs(node);
+    if node.has_name("object") {
+        for child in node.descendants_it().filter(|n| n.is_element()) {
+            encode_attrs(&child);
+        }
+        if !node.inner_html().is_ascii() {
+            return false;
         }
     }
+    true
 }
 
 /// Percent-encodes the non-ASCII characters of `node`'s attribute values.
-fn encode_attrs(node: &dom_query::NodeRef) {
+fn encode_attrs(node: &NodeRef) {
+    let Some(el) = node.element_ref() else { return };
+    if el.attrs.iter().all(|a| a.value.is_ascii()) {
+        return;
+    }
+    drop(el);
     for attr in node.attrs() {
         if !attr.value.is_ascii() {
             node.set_attr(&attr.name.local, &percent_encode_non_ascii(&attr.value));
@@ -96,78 +102,152 @@ fn percent_encode_non_ascii(text: &str) -> String {
     out
 }
 
-/// Words in class and id names that mark page furniture, not article text.
-const FURNITURE: &[&str] = &[
-    "caption",
-    "credit",
-    "credits",
-    "byline",
-    "dateline",
-    "timestamp",
-    "share",
-    "sharing",
-    "social",
-    "newsletter",
-    "subscribe",
-    "subscription",
-    "signup",
-    "related",
-    "recommended",
-    "breadcrumb",
-    "breadcrumbs",
-    "promo",
-    "advert",
-    "advertisement",
-    "ad",
-    "ads",
-    "sponsor",
-    "sponsored",
-    "comments",
-    "tags",
-    "popular",
-    "trending",
-    "outbrain",
-    "taboola",
-    "author",
-    "bio",
-    "disclaimer",
-    "copyright",
-];
-
 /// Elements with more text than this are never pruned by their class name:
 /// a container called `post-author-content` may hold the whole article.
 const PRUNE_MAX_LETTERS: usize = 600;
 
 /// Drops `<figcaption>`s and small elements whose class or id names them as
-/// furniture.
+/// furniture, and makes embedded media safe for readability
+/// ([`ascii_embed`]). One walk of the page finds all three kinds; captions
+/// and unsafe objects go first, so a container's size is measured without
+/// them, as a reader would see it.
 pub fn prune(dom: &Dom) {
-    ascii_embeds(dom);
-    dom.select("figcaption").remove();
-    let mut doomed: Vec<NodeRef> = Vec::new();
-    for node in dom.select("[class], [id]").iter() {
-        let node = node.nodes()[0];
-        if matches!(
-            node.node_name().as_deref(),
-            Some("html" | "body" | "main" | "article")
-        ) {
-            continue;
+    let mut gone: Vec<NodeRef> = Vec::new();
+    let mut candidates: Vec<NodeRef> = Vec::new();
+    let root = dom.root();
+    let mut next = root.first_child();
+    while let Some(node) = next {
+        let (kind, furniture) = match node.element_ref() {
+            Some(el) => {
+                let kind = match &*el.name.local {
+                    "figcaption" => Kind::Caption,
+                    "object" | "embed" | "iframe" => Kind::Embed,
+                    "html" | "body" | "main" | "article" => Kind::Spared,
+                    _ => Kind::Other,
+                };
+                (kind, names_furniture(&el.attrs))
+            }
+            None => (Kind::Spared, false),
+        };
+        let mut descend = true;
+        match kind {
+            Kind::Caption => {
+                gone.push(node);
+                descend = false;
+            }
+            // Encoding may change the class; it is read again after.
+            Kind::Embed if !ascii_embed(&node) => {
+                gone.push(node);
+                descend = false;
+            }
+            Kind::Embed if names_furniture_node(&node) => candidates.push(node),
+            Kind::Other if furniture => candidates.push(node),
+            _ => {}
         }
-        let names = format!(
-            "{} {}",
-            node.attr("class").unwrap_or_default(),
-            node.attr("id").unwrap_or_default()
-        )
-        .to_ascii_lowercase();
-        let furniture = names
-            .split(|c: char| !c.is_ascii_alphanumeric())
-            .any(|w| FURNITURE.contains(&w));
-        if furniture && letters(&node.text()) <= PRUNE_MAX_LETTERS {
-            doomed.push(node);
-        }
+        next = if descend { node.first_child() } else { None }.or_else(|| following(&node, &root));
     }
+    for node in gone {
+        node.remove_from_parent();
+    }
+    let doomed: Vec<NodeRef> = candidates
+        .into_iter()
+        .filter(|node| letters(&node.text()) <= PRUNE_MAX_LETTERS)
+        .collect();
     for node in doomed {
         node.remove_from_parent();
     }
+}
+
+/// What [`prune`] does with an element.
+enum Kind {
+    Caption,
+    Embed,
+    /// Never pruned by name (the page's own containers), or not an element.
+    Spared,
+    Other,
+}
+
+/// The node after `node`'s subtree in document order, within `root`.
+fn following<'a>(node: &NodeRef<'a>, root: &NodeRef<'a>) -> Option<NodeRef<'a>> {
+    let mut at = *node;
+    loop {
+        if at.id == root.id {
+            return None;
+        }
+        if let Some(sibling) = at.next_sibling() {
+            return Some(sibling);
+        }
+        at = at.parent()?;
+    }
+}
+
+fn names_furniture_node(node: &NodeRef) -> bool {
+    node.element_ref()
+        .is_some_and(|el| names_furniture(&el.attrs))
+}
+
+/// True when the element's class or id holds a furniture word (ASCII
+/// letters and digits; case does not matter).
+fn names_furniture(attrs: &[dom_query::Attr]) -> bool {
+    attrs.iter().any(|a| {
+        (a.name.local == local_name!("class") || a.name.local == local_name!("id"))
+            && a.value
+                .as_bytes()
+                // Non-ASCII bytes separate words too, as any
+                // non-alphanumeric character does.
+                .split(|b| !b.is_ascii_alphanumeric())
+                .any(is_furniture_word)
+    })
+}
+
+/// True for the words in class and id names that mark page furniture, not
+/// article text (ASCII, any case).
+fn is_furniture_word(word: &[u8]) -> bool {
+    // The longest furniture word has 13 letters.
+    if word.len() < 2 || word.len() > 13 {
+        return false;
+    }
+    let mut buf = [0u8; 13];
+    let lower = &mut buf[..word.len()];
+    lower.copy_from_slice(word);
+    lower.make_ascii_lowercase();
+    matches!(
+        &*lower,
+        b"caption"
+            | b"credit"
+            | b"credits"
+            | b"byline"
+            | b"dateline"
+            | b"timestamp"
+            | b"share"
+            | b"sharing"
+            | b"social"
+            | b"newsletter"
+            | b"subscribe"
+            | b"subscription"
+            | b"signup"
+            | b"related"
+            | b"recommended"
+            | b"breadcrumb"
+            | b"breadcrumbs"
+            | b"promo"
+            | b"advert"
+            | b"advertisement"
+            | b"ad"
+            | b"ads"
+            | b"sponsor"
+            | b"sponsored"
+            | b"comments"
+            | b"tags"
+            | b"popular"
+            | b"trending"
+            | b"outbrain"
+            | b"taboola"
+            | b"author"
+            | b"bio"
+            | b"disclaimer"
+            | b"copyright"
+    )
 }
 
 fn letters(text: &str) -> usize {
@@ -293,6 +373,31 @@ mod tests {
     }
 
     #[test]
+    fn furniture_words_any_case_whole_words_only() {
+        for w in [
+            "share",
+            "SHARE",
+            "Related",
+            "ad",
+            "advertisement",
+            "breadcrumbs",
+        ] {
+            assert!(is_furniture_word(w.as_bytes()), "{w}");
+        }
+        for w in [
+            "",
+            "a",
+            "shared",
+            "adventure",
+            "header",
+            "content",
+            "authorship",
+        ] {
+            assert!(!is_furniture_word(w.as_bytes()), "{w}");
+        }
+    }
+
+    #[test]
     fn prune_spares_large_containers() {
         let long = "word ".repeat(200);
         let dom = Dom::from(format!(
@@ -317,7 +422,7 @@ mod tests {
              <object data='x'>€€€€€€//www.vimeo.com/1</object>{para}</article></body></html>"
         );
         let dom = Dom::from(html);
-        ascii_embeds(&dom);
+        prune(&dom);
         assert_eq!(
             dom.select("iframe").attr("src").as_deref(),
             Some("%E2%82%ACyoutube.com/embed/1")

@@ -131,21 +131,41 @@ pub fn normalize_html(
 /// or undecodable bytes (an image or archive saved with an `.html` name).
 /// A few NUL bytes in a real page are tolerated; the parser drops them.
 fn looks_binary(html: &str) -> Option<String> {
-    let sample: Vec<char> = html.chars().take(64 * 1024).collect();
+    // The first 64 KiB, counted byte-wise where the text is ASCII (most
+    // pages' first 64 KiB is markup and script): this runs on every page.
+    let mut end = html.len().min(64 * 1024);
+    while !html.is_char_boundary(end) {
+        end -= 1;
+    }
+    let sample = &html[..end];
     if sample.is_empty() {
         return None;
     }
-    let odd = sample
+    let bytes = sample.as_bytes();
+    // `str::chars().count()` counts a word at a time; the odd-byte test has
+    // no branches so the loop is vectorized.
+    let chars = sample.chars().count();
+    let mut odd = bytes
         .iter()
-        .filter(|&&c| {
-            (c.is_control() && !matches!(c, '\n' | '\r' | '\t' | '\u{c}')) || c == '\u{fffd}'
+        .map(|&b| {
+            let control = (b < 0x20) & (b != b'\n') & (b != b'\r') & (b != b'\t') & (b != 0x0c);
+            usize::from(control | (b == 0x7f))
         })
-        .count();
-    (odd * 10 > sample.len()).then(|| {
+        .sum::<usize>();
+    // The non-ASCII control characters are U+0080..=U+009F (C2 80..C2 9F
+    // in UTF-8); the replacement character is EF BF BD.
+    for at in memchr::memchr2_iter(0xc2, 0xef, bytes) {
+        let rest = &bytes[at..];
+        if rest.starts_with(&[0xef, 0xbf, 0xbd])
+            || (rest[0] == 0xc2 && rest.get(1).is_some_and(|b| (0x80..=0x9f).contains(b)))
+        {
+            odd += 1;
+        }
+    }
+    (odd * 10 > chars).then(|| {
         format!(
-            "{}% of its first {} characters are control characters or undecodable bytes",
-            odd * 100 / sample.len(),
-            sample.len()
+            "{}% of its first {chars} characters are control characters or undecodable bytes",
+            odd * 100 / chars
         )
     })
 }
@@ -156,36 +176,19 @@ fn looks_binary(html: &str) -> Option<String> {
 /// proportion to the depth for every tag, so a page nested a hundred
 /// thousand deep would keep it busy for minutes; this scan is linear.
 fn nesting_estimate(html: &str) -> usize {
-    const CONTAINERS: &[&[u8]] = &[
-        b"div",
-        b"section",
-        b"article",
-        b"span",
-        b"main",
-        b"aside",
-        b"blockquote",
-        b"table",
-        b"ul",
-        b"ol",
-        b"nav",
-        b"header",
-        b"footer",
-        b"form",
-        b"figure",
-    ];
     let bytes = html.as_bytes();
     let (mut depth, mut deepest) = (0usize, 0usize);
-    let mut i = 0;
-    while let Some(off) = bytes[i..].iter().position(|&b| b == b'<') {
-        i += off + 1;
+    for lt in memchr::memchr_iter(b'<', bytes) {
+        let i = lt + 1;
         let closing = bytes.get(i) == Some(&b'/');
         let start = if closing { i + 1 } else { i };
+        // Container names are at most 10 letters: look no further.
         let end = bytes[start..]
             .iter()
+            .take(11)
             .position(|b| !b.is_ascii_alphanumeric())
-            .map_or(bytes.len(), |n| start + n);
-        let name = bytes[start..end].to_ascii_lowercase();
-        if CONTAINERS.contains(&name.as_slice()) {
+            .map_or(bytes.len().min(start + 11), |n| start + n);
+        if is_container(&bytes[start..end]) {
             if closing {
                 depth = depth.saturating_sub(1);
             } else {
@@ -197,20 +200,67 @@ fn nesting_estimate(html: &str) -> usize {
     deepest
 }
 
+/// Elements [`nesting_estimate`] counts: containers a page nests deeply and
+/// that are never closed implicitly (any case).
+fn is_container(name: &[u8]) -> bool {
+    if name.len() < 2 || name.len() > 10 {
+        return false;
+    }
+    let mut buf = [0u8; 10];
+    let lower = &mut buf[..name.len()];
+    lower.copy_from_slice(name);
+    lower.make_ascii_lowercase();
+    matches!(
+        &*lower,
+        b"div"
+            | b"section"
+            | b"article"
+            | b"span"
+            | b"main"
+            | b"aside"
+            | b"blockquote"
+            | b"table"
+            | b"ul"
+            | b"ol"
+            | b"nav"
+            | b"header"
+            | b"footer"
+            | b"form"
+            | b"figure"
+    )
+}
+
 /// The depth of the deepest element, measured without recursion.
 fn max_depth(root: &NodeRef) -> usize {
-    let mut deepest = 0;
-    let mut stack = vec![(*root, 0usize)];
-    while let Some((node, depth)) = stack.pop() {
-        deepest = deepest.max(depth);
-        if deepest > MAX_DEPTH {
-            break;
+    // A walk in document order without a stack or per-node lists: the
+    // check runs on every page, so it must cost little next to parsing.
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    let mut node = *root;
+    loop {
+        if let Some(child) = node.first_element_child() {
+            depth += 1;
+            deepest = deepest.max(depth);
+            if deepest > MAX_DEPTH {
+                return deepest;
+            }
+            node = child;
+            continue;
         }
-        for child in node.element_children() {
-            stack.push((child, depth + 1));
+        loop {
+            if node.id == root.id {
+                return deepest;
+            }
+            if let Some(sibling) = node.next_element_sibling() {
+                node = sibling;
+                break;
+            }
+            let Some(parent) = node.parent() else {
+                return deepest;
+            };
+            node = parent;
+            depth -= 1;
         }
     }
-    deepest
 }
 
 fn all_texts(sel: &Selection) -> Vec<String> {
@@ -366,4 +416,81 @@ fn tidy_body(mut body: Vec<Block>, title: Option<&str>) -> Vec<Block> {
     }
     assign_sections(&mut out);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The depth by the obvious recursion, to check the walk against.
+    fn depth_by_recursion(node: &NodeRef) -> usize {
+        node.element_children()
+            .iter()
+            .map(|c| 1 + depth_by_recursion(c))
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// The share of odd characters by the obvious definition.
+    fn odd_share(text: &str) -> (usize, usize) {
+        let odd = text
+            .chars()
+            .filter(|&c| {
+                (c.is_control() && !matches!(c, '\n' | '\r' | '\t' | '\u{c}')) || c == '\u{fffd}'
+            })
+            .count();
+        (odd, text.chars().count())
+    }
+
+    #[test]
+    fn looks_binary_counts_control_and_undecodable_characters() {
+        for text in [
+            "<p>plain page</p>\n",
+            "\0\0\0\0PNG\u{1}\u{2}\u{3}abc",
+            "caf\u{e9} \u{fffd}\u{fffd}\u{85}\u{9f} \u{1b}[31m",
+            "\u{fffd}",
+            "\t\r\n\u{c} page",
+        ] {
+            let (odd, chars) = odd_share(text);
+            assert_eq!(looks_binary(text).is_some(), odd * 10 > chars, "{text:?}");
+        }
+        assert!(looks_binary("").is_none());
+        let mostly_text = format!("{}\0\0", "text ".repeat(100));
+        assert!(looks_binary(&mostly_text).is_none());
+    }
+
+    #[test]
+    fn nesting_estimate_counts_container_tags_in_any_case() {
+        assert_eq!(nesting_estimate(""), 0);
+        assert_eq!(nesting_estimate("<p>a</p><br>"), 0);
+        assert_eq!(
+            nesting_estimate("<div><DIV><Section>x</section></div></div>"),
+            3
+        );
+        assert_eq!(nesting_estimate("<div></div><div><ul><li>a</ul></div>"), 2);
+        // Longer names that start like a container are not containers.
+        assert_eq!(nesting_estimate("<blockquotes><divx><spanner><table>"), 1);
+        assert_eq!(nesting_estimate("</div></div><div"), 1);
+        assert_eq!(nesting_estimate(&"<div>".repeat(50)), 50);
+    }
+
+    #[test]
+    fn max_depth_matches_the_recursive_definition() {
+        for html in [
+            "",
+            "<p>text</p>",
+            "<div><div><p>a</p></div><section><ul><li><b>deep</b></li></ul></section></div><p>b</p>",
+            "<table><tr><td><div><span>x</span></div></td></tr></table><footer><a>y</a></footer>",
+        ] {
+            let dom = Dom::from(html);
+            assert_eq!(
+                max_depth(&dom.root()),
+                depth_by_recursion(&dom.root()),
+                "{html}"
+            );
+        }
+        let nested = "<div>".repeat(MAX_DEPTH + 10);
+        let dom = Dom::from(nested.as_str());
+        assert!(max_depth(&dom.root()) > MAX_DEPTH);
+    }
 }
