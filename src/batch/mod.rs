@@ -42,7 +42,7 @@ use crate::fetch::http::{Client, Fetched, Request};
 use crate::normalize::{NormalizeError, ProfileChoice, Profiles, normalize};
 use crate::render::summary::summary_line;
 use crate::store::state::{Held, RecentVersion, SourceState};
-use crate::store::{Recorded, SourceId, Store, StoreError};
+use crate::store::{Prepared, Recorded, SourceId, Store, StoreError};
 
 /// Digest recorded for a held version with no body text.
 const EMPTY_DIGEST: &str = "empty";
@@ -258,6 +258,8 @@ enum Fetch {
     Page {
         capture: Capture,
         doc: Result<Document, NormalizeError>,
+        /// The document serialized and digested, on the worker thread.
+        prepared: Option<Prepared>,
     },
     Failed(String),
 }
@@ -437,7 +439,12 @@ fn fetch_one(
         },
         Ok(Fetched::Page(capture)) => {
             let doc = normalize(&capture, profiles, choice);
-            Fetch::Page { capture, doc }
+            let prepared = doc.as_ref().ok().map(Prepared::of);
+            Fetch::Page {
+                capture,
+                doc,
+                prepared,
+            }
         }
         Err(e) => Fetch::Failed(e.to_string()),
     }
@@ -474,13 +481,17 @@ fn settle(
             Ok(Status::NotModified)
         }
         Fetch::Failed(message) => Err(message),
-        Fetch::Page { capture, doc } => {
+        Fetch::Page {
+            capture,
+            doc,
+            prepared,
+        } => {
             report.http_status = capture.status;
             decide(
                 store,
                 job,
                 &capture,
-                doc,
+                doc.map(|d| (d, prepared)),
                 state,
                 current,
                 options,
@@ -512,7 +523,7 @@ fn decide(
     store: &Store,
     job: &Job,
     capture: &Capture,
-    doc: Result<Document, NormalizeError>,
+    doc: Result<(Document, Option<Prepared>), NormalizeError>,
     state: &mut SourceState,
     current: Option<String>,
     options: &BatchOptions,
@@ -524,7 +535,7 @@ fn decide(
         state.last_modified = capture.last_modified.clone();
         state.validated_url = Some(job.url.clone());
     };
-    let doc = match doc {
+    let (doc, prepared) = match doc {
         Ok(doc) => doc,
         Err(NormalizeError::EmptyBody { .. }) if current.is_some() => {
             let reason = format!(
@@ -534,14 +545,15 @@ fn decide(
             if !accepted && !seen_again(state, EMPTY_DIGEST) {
                 return Ok(hold(state, EMPTY_DIGEST, &reason, job, report));
             }
-            Document::default()
+            (Document::default(), None)
         }
         Err(e) => return Err(e.into()),
     };
+    let prepared = prepared.unwrap_or_else(|| Prepared::of(&doc));
     let digest = if doc.body.is_empty() {
         EMPTY_DIGEST.to_string()
     } else {
-        Store::digest(&doc)
+        prepared.digest.clone()
     };
     if current.as_deref() == Some(digest.as_str()) {
         state.suspect = None;
@@ -597,7 +609,7 @@ fn decide(
         }
     }
     let (summary, message) = version_message(&job.id, old.as_ref(), &doc, capture);
-    let version = match store.record_deferred(&job.id, &doc, capture, &message)? {
+    let version = match store.record_prepared(&job.id, &prepared, capture, &message)? {
         Recorded::New(v) => v,
         Recorded::Unchanged(_) => {
             state.suspect = None;

@@ -52,6 +52,8 @@ pub struct Store {
     /// Each source's history as last walked, with the head it was walked
     /// from (see `history.rs`); a walk from another head starts again.
     pub(super) history: RefCell<super::history::HistoryCache>,
+    /// The root tree's entries as last written (see [`Store::write_root`]).
+    root_tree: RefCell<Option<RootTree>>,
 }
 
 /// Priority of the in-memory object backend: above the loose and pack
@@ -107,7 +109,12 @@ impl Packing<'_> {
         Ok(())
     }
 
-    /// Writes `oids` (kept in memory) as one pack file with its index.
+    /// Writes `oids` (kept in memory) as one pack file with its index, both
+    /// flushed to disk before this returns: the branch will point into this
+    /// pack, so even a power cut must not leave it naming objects that never
+    /// reached the disk. The pack goes first; git and libgit2 look for packs
+    /// by their index, so a pack without one is never read (and a crash
+    /// between the two leaves only a stray file `git gc` removes).
     fn write_pack(&self, oids: &[Oid]) -> Result<(), StoreError> {
         let store = self.store;
         let mut objects = Vec::with_capacity(oids.len());
@@ -124,34 +131,36 @@ impl Packing<'_> {
             entries.push((kind, object.data()));
         }
         let packs = store.root.join(".git/objects/pack");
-        let bytes = pack::encode(&entries).map_err(StoreError::io("write a pack into", &packs))?;
+        let encoded =
+            pack::encode(&entries).map_err(StoreError::io("write a pack into", &packs))?;
         drop(objects);
-        let mut writer = store.git("write a pack", self.odb.packwriter())?;
-        if let Err(e) = std::io::Write::write_all(&mut writer, &bytes) {
-            // git2 reports a failed pack write as a bare "Write error";
-            // libgit2's own error says why (a full disk, permissions).
-            let cause = git2::Error::last_error(-1);
-            return Err(if cause.class() == git2::ErrorClass::None {
-                StoreError::io("write a pack into", &packs)(e)
-            } else {
-                store.git_error("write a pack", cause)
-            });
+        let ids: Vec<[u8; 20]> = oids
+            .iter()
+            .map(|oid| {
+                let mut id = [0u8; 20];
+                id.copy_from_slice(oid.as_bytes());
+                id
+            })
+            .collect();
+        let idx = pack::index(&encoded, &ids);
+        let name: String = encoded
+            .checksum()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        std::fs::create_dir_all(&packs).map_err(StoreError::io("create", &packs))?;
+        let pack_path = packs.join(format!("pack-{name}.pack"));
+        atomic::write(&pack_path, &encoded.bytes, Durability::Synced)?;
+        let idx_path = packs.join(format!("pack-{name}.idx"));
+        if let Err(e) = atomic::write(&idx_path, &idx, Durability::Synced) {
+            // A failed run leaves the store as it was: no pack without its
+            // index either.
+            let _ = std::fs::remove_file(&pack_path);
+            return Err(e);
         }
-        let pack = store.git("index a pack", writer.commit())?;
-        // The branch will point into this pack: make it durable first, so
-        // that even a power cut cannot leave the branch naming objects that
-        // never reached the disk (libgit2 does not fsync by itself).
-        for ext in ["pack", "idx"] {
-            let path = packs.join(format!("pack-{pack}.{ext}"));
-            if let Ok(file) = std::fs::File::open(&path) {
-                file.sync_all()
-                    .map_err(StoreError::io("write a pack into", &packs))?;
-            }
-        }
-        if let Ok(dir) = std::fs::File::open(&packs) {
-            let _ = dir.sync_all();
-        }
-        Ok(())
+        // libgit2 lists the pack folder once; make it see the new pack
+        // before the in-memory copies of its objects are dropped.
+        store.git("read the new pack", self.odb.refresh())
     }
 }
 
@@ -192,6 +201,7 @@ impl Store {
             written: RefCell::new(Vec::new()),
             pending_head: Cell::new(None),
             history: RefCell::default(),
+            root_tree: RefCell::default(),
         };
         let files = [
             (STORE_MARKER, INITIAL_CONFIG.as_bytes()),
@@ -241,6 +251,7 @@ impl Store {
             written: RefCell::new(Vec::new()),
             pending_head: Cell::new(None),
             history: RefCell::default(),
+            root_tree: RefCell::default(),
         })
     }
 
@@ -456,14 +467,7 @@ impl Store {
     /// and `related.md`): equal digests mean equal versions. Computed without
     /// touching the repository.
     pub fn digest(doc: &Document) -> String {
-        let document_md = markdown::document_to_markdown(doc);
-        let related_md = markdown::related_to_markdown(&doc.related);
-        let hash = |text: &str| {
-            Oid::hash_object(ObjectType::Blob, text.as_bytes())
-                .map(|o| o.to_string())
-                .unwrap_or_default()
-        };
-        format!("{}:{}", hash(&document_md), hash(&related_md))
+        Prepared::of(doc).digest
     }
 
     /// The digest of `source`'s current version (see [`Store::digest`]),
@@ -707,14 +711,18 @@ impl Store {
                     continue;
                 }
                 names.insert(name.to_string());
+                let path = dir.join(name);
+                let rel = format!("{source}/{name}");
+                if index_matches(&index, &rel, file.id(), &path) {
+                    // Already this content, as the index recorded it.
+                    continue;
+                }
                 let blob = self.git(
                     "read a file",
                     file.to_object(&self.repo).and_then(|o| o.peel_to_blob()),
                 )?;
-                let path = dir.join(name);
-                atomic::write(&path, blob.content(), Durability::Replaced)?;
+                rewrite(&path, blob.content())?;
                 let meta = std::fs::metadata(&path).map_err(io("read the metadata of", &path))?;
-                let rel = format!("{source}/{name}");
                 // Index entries hold 32-bit fields; git truncates the same way.
                 index
                     .add(&git2::IndexEntry {
@@ -758,23 +766,29 @@ impl Store {
         capture: &Capture,
         message: &str,
     ) -> Result<Recorded, StoreError> {
-        let document_md = markdown::document_to_markdown(doc);
-        let related_md = markdown::related_to_markdown(&doc.related);
+        self.record_prepared(source, &Prepared::of(doc), capture, message)
+    }
+
+    /// [`Store::record_deferred`] for a document already serialized (a batch
+    /// does that on its worker threads, where it needs the digest anyway).
+    pub fn record_prepared(
+        &self,
+        source: &SourceId,
+        prepared: &Prepared,
+        capture: &Capture,
+        message: &str,
+    ) -> Result<Recorded, StoreError> {
         let head_tree = self.head_tree_id()?;
-        let head = self.head_commit_id()?;
-        if let Some(head) = head {
-            let commit = self.git("read the latest commit", self.repo.find_commit(head))?;
-            if self.source_tree(&commit, source).is_some() {
-                let same = self.read_file(&commit, source, DOCUMENT_FILE)? == document_md
-                    && self.read_file(&commit, source, RELATED_FILE)? == related_md;
-                if same {
-                    let latest = self
-                        .versions(source)?
-                        .into_iter()
-                        .next()
-                        .ok_or_else(|| self.unknown(source))?;
-                    return Ok(Recorded::Unchanged(latest));
-                }
+        if let Some(tree) = head_tree {
+            // The same content has the same blob ids: no file is read.
+            let tree = self.git("read the current tree", self.repo.find_tree(tree))?;
+            if self.tree_digest(&tree, source).as_deref() == Some(prepared.digest.as_str()) {
+                let latest = self
+                    .versions(source)?
+                    .into_iter()
+                    .next()
+                    .ok_or_else(|| self.unknown(source))?;
+                return Ok(Recorded::Unchanged(latest));
             }
         }
 
@@ -782,8 +796,8 @@ impl Store {
         let raw_name = format!("{RAW_STEM}.{}", capture.kind.extension());
         let mut dir = self.builder(None)?;
         for (name, content) in [
-            (DOCUMENT_FILE, document_md.as_bytes()),
-            (RELATED_FILE, related_md.as_bytes()),
+            (DOCUMENT_FILE, prepared.document_md.as_bytes()),
+            (RELATED_FILE, prepared.related_md.as_bytes()),
             (CAPTURE_FILE, capture_json.as_bytes()),
             (raw_name.as_str(), capture.body.as_slice()),
         ] {
@@ -791,11 +805,69 @@ impl Store {
             self.git("build a tree", dir.insert(name, blob, 0o100644))?;
         }
         let dir = self.wrote(self.git("write a tree", dir.write())?);
-        let mut root = self.builder(head_tree)?;
-        self.git("build a tree", root.insert(source.as_str(), dir, 0o040000))?;
-        let tree = self.wrote(self.git("write a tree", root.write())?);
+        let tree = self.write_root(head_tree, source, dir)?;
         let version = self.commit(tree, message, capture.captured_at)?;
         Ok(Recorded::New(version))
+    }
+
+    /// Writes the root tree: `base` (the current one) with `source`'s
+    /// folder set to `dir`. The entries are kept in memory between calls
+    /// (a store holds one folder per source, so the root tree of a large
+    /// store is tens of kilobytes that a batch would otherwise read and
+    /// parse again for every version) and serialized here in git's tree
+    /// format and order.
+    fn write_root(
+        &self,
+        base: Option<Oid>,
+        source: &SourceId,
+        dir: Oid,
+    ) -> Result<Oid, StoreError> {
+        let mut cache = self.root_tree.borrow_mut();
+        if cache.as_ref().map(|c| c.tree) != Some(base) {
+            let mut entries = Vec::new();
+            if let Some(base) = base {
+                let tree = self.git("read a tree", self.repo.find_tree(base))?;
+                for e in tree.iter() {
+                    entries.push(RootEntry {
+                        name: e.name_bytes().to_vec(),
+                        mode: e.filemode() as u32,
+                        id: e.id(),
+                    });
+                }
+            }
+            *cache = Some(RootTree {
+                tree: base,
+                entries,
+            });
+        }
+        let root = cache.as_mut().expect("filled above");
+        let name = source.as_str().as_bytes();
+        if let Some(i) = root.entries.iter().position(|e| e.name == name) {
+            root.entries.remove(i);
+        }
+        let at = root
+            .entries
+            .binary_search_by(|e| tree_order(&e.name, e.mode == TREE_MODE, name, true))
+            .unwrap_or_else(|i| i);
+        root.entries.insert(
+            at,
+            RootEntry {
+                name: name.to_vec(),
+                mode: TREE_MODE,
+                id: dir,
+            },
+        );
+        let mut bytes = Vec::with_capacity(root.entries.len() * (name.len() + 30));
+        for e in &root.entries {
+            bytes.extend_from_slice(format!("{:o} ", e.mode).as_bytes());
+            bytes.extend_from_slice(&e.name);
+            bytes.push(0);
+            bytes.extend_from_slice(e.id.as_bytes());
+        }
+        let odb = self.git("open the object database", self.repo.odb())?;
+        let id = self.wrote(self.git("write a tree", odb.write(ObjectType::Tree, &bytes))?);
+        root.tree = Some(id);
+        Ok(id)
     }
 
     pub(super) fn commit(
@@ -993,4 +1065,136 @@ fn first_day(versions: &[Version]) -> NaiveDate {
         .last()
         .map(|v| v.time.date_naive())
         .unwrap_or_default()
+}
+
+/// Whether the index records `path` (`rel` in the store) with content `id`
+/// and the file still has the size and modification time the index saw:
+/// then the file holds that content and need not be written again.
+#[cfg(unix)]
+fn index_matches(index: &git2::Index, rel: &str, id: Oid, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let Some(entry) = index.get_path(Path::new(rel), 0) else {
+        return false;
+    };
+    let Ok(meta) = std::fs::symlink_metadata(path) else {
+        return false;
+    };
+    entry.id == id
+        && meta.is_file()
+        && entry.file_size == meta.size() as u32
+        && entry.mtime.seconds() == meta.mtime() as i32
+        && entry.mtime.nanoseconds() == meta.mtime_nsec() as u32
+}
+
+/// Writes a work-tree file: an existing one is overwritten in place (and
+/// cut to the new length), a missing one created. Work-tree files are
+/// copies of what git holds, so they are not replaced through a temporary
+/// file as state files are: on file systems that discard freed blocks
+/// (ext4 mounted with `discard`, common on cloud disks) freeing a file's
+/// blocks costs twenty times its writing, and a nightly run rewrites
+/// hundreds of files. A crash mid-write leaves a file that differs from
+/// git; the index is written only after all of a batch's files, so
+/// [`Store::repair_work_tree`] rewrites it on the next run. Symbolic links
+/// are never followed: one planted in the store is replaced, not written
+/// through.
+#[cfg(unix)]
+fn rewrite(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let regular = std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file());
+    if !regular {
+        // Missing, or something else in the way (a link, a folder).
+        return atomic::write(path, bytes, Durability::Replaced);
+    }
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(path)
+        .and_then(|mut file| {
+            file.write_all(bytes)?;
+            if file.metadata()?.len() > bytes.len() as u64 {
+                file.set_len(bytes.len() as u64)?;
+            }
+            Ok(())
+        });
+    written.map_err(StoreError::io("write", path))
+}
+
+/// A document as the store writes it (`document.md`, `related.md`) and its
+/// digest (the two files' blob ids, see [`Store::digest`]): serialized once
+/// and used both to compare with the current version and to record.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    pub document_md: String,
+    pub related_md: String,
+    pub digest: String,
+}
+
+impl Prepared {
+    pub fn of(doc: &Document) -> Prepared {
+        let document_md = markdown::document_to_markdown(doc);
+        let related_md = markdown::related_to_markdown(&doc.related);
+        let hash = |text: &str| {
+            Oid::hash_object(ObjectType::Blob, text.as_bytes())
+                .map(|o| o.to_string())
+                .unwrap_or_default()
+        };
+        let digest = format!("{}:{}", hash(&document_md), hash(&related_md));
+        Prepared {
+            document_md,
+            related_md,
+            digest,
+        }
+    }
+}
+
+/// Mode of a folder entry in a git tree.
+const TREE_MODE: u32 = 0o040000;
+
+/// The root tree's entries as [`Store::write_root`] keeps them, with the id
+/// of the tree they make.
+pub(super) struct RootTree {
+    tree: Option<Oid>,
+    entries: Vec<RootEntry>,
+}
+
+struct RootEntry {
+    name: Vec<u8>,
+    mode: u32,
+    id: Oid,
+}
+
+/// Git's order of tree entries: by name, bytes compared, a folder's name
+/// read as if it ended in `/`.
+fn tree_order(a: &[u8], a_tree: bool, b: &[u8], b_tree: bool) -> std::cmp::Ordering {
+    let n = a.len().min(b.len());
+    a[..n].cmp(&b[..n]).then_with(|| {
+        let end = |name: &[u8], tree: bool| name.get(n).copied().or(tree.then_some(b'/'));
+        end(a, a_tree).cmp(&end(b, b_tree))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cmp::Ordering;
+
+    #[test]
+    fn tree_order_reads_folders_as_ending_in_a_slash() {
+        // Folders: "a" sorts as "a/", after "a-b" and "a.b", before "a0".
+        let mut names = vec![
+            ("a0", true),
+            ("a", true),
+            ("a.b", false),
+            ("a-b", true),
+            ("ab", false),
+        ];
+        names.sort_by(|x, y| tree_order(x.0.as_bytes(), x.1, y.0.as_bytes(), y.1));
+        let sorted: Vec<&str> = names.iter().map(|n| n.0).collect();
+        assert_eq!(sorted, ["a-b", "a.b", "a", "a0", "ab"]);
+        // A file "a" sorts before a folder "a-b"; a folder "a" after it.
+        assert_eq!(tree_order(b"a", false, b"a-b", true), Ordering::Less);
+        assert_eq!(tree_order(b"a", true, b"a-b", true), Ordering::Greater);
+        assert_eq!(tree_order(b"same", true, b"same", true), Ordering::Equal);
+    }
 }

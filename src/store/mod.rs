@@ -31,7 +31,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, FixedOffset};
 use thiserror::Error;
 
-pub use git::{Packing, Store};
+pub use git::{Packing, Prepared, Store};
 pub use history::{HistoryEntry, NORMALIZER, RENORMALIZED_FROM};
 pub use revspec::RevSpec;
 

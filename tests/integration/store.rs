@@ -306,8 +306,12 @@ fn packed_batches_leave_a_complete_history_git_accepts() {
     let loose_before = counts(&store_dir, "count:");
     let mut store = Store::open(&store_dir).unwrap();
     let at = chrono::DateTime::parse_from_rfc3339("2025-06-01T00:00:00Z").unwrap();
-    let ids: Vec<SourceId> = (0..3)
-        .map(|i| SourceId::parse(&format!("s{i}")).unwrap())
+    // Names whose order in a git tree differs from plain byte order: a
+    // folder sorts as if its name ended in `/` (after `-` and `.`, before
+    // `0`), which `git fsck --strict` checks.
+    let ids: Vec<SourceId> = ["a", "a-b", "a0"]
+        .iter()
+        .map(|name| SourceId::parse(name).unwrap())
         .collect();
     let recorded = store
         .with_packing(|store, packing| {
