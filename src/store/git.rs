@@ -1182,7 +1182,7 @@ mod tests {
     #[test]
     fn tree_order_reads_folders_as_ending_in_a_slash() {
         // Folders: "a" sorts as "a/", after "a-b" and "a.b", before "a0".
-        let mut names = vec![
+        let mut names = [
             ("a0", true),
             ("a", true),
             ("a.b", false),
