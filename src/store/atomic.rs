@@ -8,11 +8,13 @@
 //! which the next write of the same file replaces (and which
 //! [`is_temporary`] lets cleaners recognize).
 //!
-//! Two strengths: [`Durability::Synced`] for state that must survive a
-//! power cut once written (the run state, `redline.toml`), and
-//! [`Durability::Replaced`] for derived copies that redline can rebuild
-//! from git (the store's work tree), where an fsync per file would cost
-//! more than the batch's commits.
+//! Three strengths: [`Durability::Synced`] for state that must survive a
+//! power cut once written (the run state, `redline.toml`);
+//! [`Durability::FileSynced`] for files written together whose folder the
+//! caller syncs once (a pack and its index); and [`Durability::Replaced`]
+//! for derived copies that redline can rebuild from git (new files of the
+//! store's work tree), where an fsync per file would cost more than the
+//! batch's commits.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -29,6 +31,10 @@ pub enum Durability {
     /// The temporary file and the folder are fsynced: after `write` returns,
     /// the new content survives a power cut.
     Synced,
+    /// The temporary file is fsynced, the folder is not: for several files
+    /// written together, after which the caller calls [`sync_folder`] once
+    /// (a pack and its index).
+    FileSynced,
     /// Rename only: a killed process leaves the old or the new content, but
     /// after a power cut the file may be empty. For copies rebuilt from git.
     Replaced,
@@ -57,7 +63,7 @@ pub fn write(path: &Path, bytes: &[u8], durability: Durability) -> Result<(), St
     let written = (|| {
         let mut file = std::fs::File::create(&temp)?;
         file.write_all(bytes)?;
-        if durability == Durability::Synced {
+        if matches!(durability, Durability::Synced | Durability::FileSynced) {
             file.sync_all()?;
         }
         Ok(())
@@ -78,7 +84,7 @@ pub fn write(path: &Path, bytes: &[u8], durability: Durability) -> Result<(), St
 
 /// Makes a rename in `path`'s folder durable. Best effort: some file systems
 /// refuse to open or fsync a folder, and the rename itself already happened.
-fn sync_folder(path: &Path) {
+pub fn sync_folder(path: &Path) {
     #[cfg(unix)]
     if let Some(dir) = path.parent() {
         let dir = if dir.as_os_str().is_empty() {

@@ -150,14 +150,16 @@ impl Packing<'_> {
             .collect();
         std::fs::create_dir_all(&packs).map_err(StoreError::io("create", &packs))?;
         let pack_path = packs.join(format!("pack-{name}.pack"));
-        atomic::write(&pack_path, &encoded.bytes, Durability::Synced)?;
+        atomic::write(&pack_path, &encoded.bytes, Durability::FileSynced)?;
         let idx_path = packs.join(format!("pack-{name}.idx"));
-        if let Err(e) = atomic::write(&idx_path, &idx, Durability::Synced) {
+        if let Err(e) = atomic::write(&idx_path, &idx, Durability::FileSynced) {
             // A failed run leaves the store as it was: no pack without its
             // index either.
             let _ = std::fs::remove_file(&pack_path);
             return Err(e);
         }
+        // Both renames are durable with one sync of the folder.
+        atomic::sync_folder(&idx_path);
         // libgit2 lists the pack folder once; make it see the new pack
         // before the in-memory copies of its objects are dropped.
         store.git("read the new pack", self.odb.refresh())
@@ -859,7 +861,11 @@ impl Store {
         );
         let mut bytes = Vec::with_capacity(root.entries.len() * (name.len() + 30));
         for e in &root.entries {
-            bytes.extend_from_slice(format!("{:o} ", e.mode).as_bytes());
+            match e.mode {
+                TREE_MODE => bytes.extend_from_slice(b"40000 "),
+                0o100644 => bytes.extend_from_slice(b"100644 "),
+                mode => bytes.extend_from_slice(format!("{mode:o} ").as_bytes()),
+            }
             bytes.extend_from_slice(&e.name);
             bytes.push(0);
             bytes.extend_from_slice(e.id.as_bytes());
@@ -1087,7 +1093,7 @@ fn index_matches(index: &git2::Index, rel: &str, id: Oid, path: &Path) -> bool {
 }
 
 /// Writes a work-tree file: an existing one is overwritten in place (and
-/// cut to the new length), a missing one created. Work-tree files are
+/// cut to the new length), a missing one created directly. Work-tree files are
 /// copies of what git holds, so they are not replaced through a temporary
 /// file as state files are: on file systems that discard freed blocks
 /// (ext4 mounted with `discard`, common on cloud disks) freeing a file's
@@ -1101,9 +1107,28 @@ fn index_matches(index: &git2::Index, rel: &str, id: Oid, path: &Path) -> bool {
 fn rewrite(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    let regular = std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file());
-    if !regular {
-        // Missing, or something else in the way (a link, a folder).
+    let existing = std::fs::symlink_metadata(path);
+    if existing
+        .as_ref()
+        .is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound)
+    {
+        // A new file: created exclusively (never through a link someone
+        // placed there meanwhile), like the in-place case repaired from git
+        // if a crash cuts it short.
+        let created = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(path)
+            .and_then(|mut file| file.write_all(bytes));
+        return match created {
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                atomic::write(path, bytes, Durability::Replaced)
+            }
+            other => other.map_err(StoreError::io("write", path)),
+        };
+    }
+    if !existing.is_ok_and(|m| m.is_file()) {
+        // Something else in the way (a link, a folder): replaced.
         return atomic::write(path, bytes, Durability::Replaced);
     }
     let written = std::fs::OpenOptions::new()
