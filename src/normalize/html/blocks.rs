@@ -268,8 +268,17 @@ impl Gather {
         let link_letters = std::mem::take(&mut self.link_letters);
         let link_density = (link_letters as f32 / letters(&text).max(1) as f32).min(1.0);
         let context = self.contexts.last().copied();
-        for part in split_at_double_breaks(&text) {
-            let part = collapse_whitespace(&part.replace(BREAK, " "));
+        // Most blocks hold no `<br>`: no split, no copy.
+        let parts: Vec<String> = if text.contains(BREAK) {
+            split_at_double_breaks(&text)
+                .into_iter()
+                .map(|part| part.replace(BREAK, " "))
+                .collect()
+        } else {
+            vec![text]
+        };
+        for part in parts {
+            let part = collapse_whitespace(&part);
             if part.is_empty() || !part.chars().any(char::is_alphanumeric) {
                 continue;
             }

@@ -10,7 +10,7 @@
 //! come before all of these; that is applied by the caller.
 
 use chrono::NaiveDate;
-use dom_query::Document as Dom;
+use dom_query::{Document as Dom, NodeRef, local_name};
 use regex::Regex;
 use serde_json::Value;
 
@@ -41,8 +41,9 @@ const ARTICLE_TYPES: &[&str] = &[
 /// The metadata `dom` declares. `title_suffix` strips the site name from
 /// `<title>`; `date_formats` read dates that are not ISO.
 pub fn read_meta(dom: &Dom, title_suffix: Option<&Regex>, date_formats: &[String]) -> Meta {
-    let ld = json_ld(dom);
-    let metas = MetaTags::read(dom);
+    let found = Declared::find(dom);
+    let ld = json_ld(&found.ld_scripts);
+    let metas = MetaTags::read(&found.metas);
     let date = |s: &str| parse_meta_date(s, date_formats);
 
     let site_name = metas.first(&["og:site_name"]);
@@ -51,7 +52,8 @@ pub fn read_meta(dom: &Dom, title_suffix: Option<&Regex>, date_formats: &[String
         .and_then(|a| str_field(a, &["headline", "name"]))
         .or_else(|| metas.first(&["citation_title", "og:title", "dc.title", "dcterms.title"]))
         .or_else(|| {
-            let t = collapse_whitespace(&dom.select("head title").text());
+            let text: String = found.titles.iter().map(|t| t.text().to_string()).collect();
+            let t = collapse_whitespace(&text);
             (!t.is_empty()).then(|| strip_title_suffix(&t, site_name.as_deref(), title_suffix))
         });
 
@@ -133,17 +135,17 @@ pub fn read_meta(dom: &Dom, title_suffix: Option<&Regex>, date_formats: &[String
         topics = topics.iter().flat_map(|t| split_keywords(t)).collect();
     }
 
-    let canonical_url = dom
-        .select("link[rel=canonical]")
-        .attr("href")
+    let canonical_url = found
+        .canonical
+        .and_then(|link| link.attr("href"))
         .map(|s| s.trim().to_string())
         .filter(|s| !s.is_empty())
         .or_else(|| metas.first(&["og:url"]))
         .or_else(|| ld.as_ref().and_then(|a| str_field(a, &["url"])));
 
-    let language = dom
-        .select("html")
-        .attr("lang")
+    let language = found
+        .html
+        .and_then(|html| html.attr("lang"))
         .map(|s| s.trim().to_string())
         .filter(|s| !s.is_empty())
         .or_else(|| ld.as_ref().and_then(|a| str_field(a, &["inLanguage"])))
@@ -199,13 +201,83 @@ pub fn strip_title_suffix(title: &str, site: Option<&str>, suffix: Option<&Regex
     }
 }
 
+/// The elements a page declares its metadata in, found in one walk of the
+/// page (in document order, as the selectors `meta[content]`,
+/// `link[rel=canonical]`, `html`, `head title` and
+/// `script[type=application/ld+json]` would find them; `rel` and `type`
+/// compare without case, as HTML says): one walk instead of one per
+/// selector, since this runs on every page.
+struct Declared<'a> {
+    metas: Vec<NodeRef<'a>>,
+    canonical: Option<NodeRef<'a>>,
+    html: Option<NodeRef<'a>>,
+    titles: Vec<NodeRef<'a>>,
+    ld_scripts: Vec<NodeRef<'a>>,
+}
+
+impl<'a> Declared<'a> {
+    fn find(dom: &'a Dom) -> Declared<'a> {
+        let mut found = Declared {
+            metas: Vec::new(),
+            canonical: None,
+            html: None,
+            titles: Vec::new(),
+            ld_scripts: Vec::new(),
+        };
+        let root = dom.root();
+        let mut next = root.first_child();
+        while let Some(node) = next {
+            if let Some(el) = node.element_ref() {
+                let attr = |name: &str| {
+                    el.attrs
+                        .iter()
+                        .find(|a| &*a.name.local == name)
+                        .map(|a| &*a.value)
+                };
+                match el.name.local {
+                    local_name!("meta") if attr("content").is_some() => found.metas.push(node),
+                    local_name!("link")
+                        if found.canonical.is_none()
+                            && attr("rel").is_some_and(|r| r.eq_ignore_ascii_case("canonical")) =>
+                    {
+                        found.canonical = Some(node);
+                    }
+                    local_name!("html") if found.html.is_none() => found.html = Some(node),
+                    local_name!("title") => {
+                        if node.ancestors_it(None).any(|a| a.has_name("head")) {
+                            found.titles.push(node);
+                        }
+                    }
+                    local_name!("script")
+                        if attr("type")
+                            .is_some_and(|t| t.eq_ignore_ascii_case("application/ld+json")) =>
+                    {
+                        found.ld_scripts.push(node);
+                    }
+                    _ => {}
+                }
+            }
+            next = node.first_child().or_else(|| {
+                let mut at = node;
+                loop {
+                    if let Some(sibling) = at.next_sibling() {
+                        return Some(sibling);
+                    }
+                    at = at.parent()?;
+                }
+            });
+        }
+        found
+    }
+}
+
 /// `<meta>` tags by lower-cased `name`/`property`/`itemprop`, in page order.
 struct MetaTags(Vec<(String, String)>);
 
 impl MetaTags {
-    fn read(dom: &Dom) -> MetaTags {
+    fn read(metas: &[NodeRef]) -> MetaTags {
         let mut tags = Vec::new();
-        for node in dom.select("meta[content]").iter() {
+        for node in metas {
             let Some(content) = node.attr("content") else {
                 continue;
             };
@@ -245,8 +317,8 @@ impl MetaTags {
 /// The first schema.org publication object in the page's JSON-LD blocks
 /// (looking inside arrays and `@graph`). Blocks that are not valid JSON are
 /// skipped: pages ship broken JSON-LD often enough.
-fn json_ld(dom: &Dom) -> Option<Value> {
-    for script in dom.select("script[type='application/ld+json']").iter() {
+fn json_ld(scripts: &[NodeRef]) -> Option<Value> {
+    for script in scripts {
         let text = script.text();
         let Ok(value) = serde_json::from_str::<Value>(text.trim()) else {
             continue;
