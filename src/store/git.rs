@@ -349,16 +349,49 @@ impl Store {
     /// The current document of `source`, read from the latest commit alone
     /// (no history walk; [`Store::current`] also finds its version).
     pub fn current_document(&self, source: &SourceId) -> Result<Option<Document>, StoreError> {
-        let Some(head) = self.head_commit_id()? else {
+        let Some(head_tree) = self.head_tree_id()? else {
             return Ok(None);
         };
-        let commit = self.git("read the latest commit", self.repo.find_commit(head))?;
-        if self.source_tree(&commit, source).is_none() {
+        let Some(dir) = self.source_dir(head_tree, source)? else {
             return Ok(None);
-        }
-        let mut doc = markdown::parse_document(&self.read_file(&commit, source, DOCUMENT_FILE)?);
-        doc.related = markdown::parse_related(&self.read_file(&commit, source, RELATED_FILE)?);
+        };
+        let dir = self.git("read a source folder", self.repo.find_tree(dir))?;
+        let read = |name: &str| -> Result<String, StoreError> {
+            let Some(entry) = dir.get_name(name) else {
+                return Ok(String::new());
+            };
+            let blob = self.git(
+                "read a file",
+                entry.to_object(&self.repo).and_then(|o| o.peel_to_blob()),
+            )?;
+            String::from_utf8(blob.content().to_vec())
+                .map_err(|_| self.corrupt(&format!("{source}/{name}"), "not UTF-8"))
+        };
+        let mut doc = markdown::parse_document(&read(DOCUMENT_FILE)?);
+        doc.related = markdown::parse_related(&read(RELATED_FILE)?);
         Ok(Some(doc))
+    }
+
+    /// The id of `source`'s folder in the root tree `root`, if it has one:
+    /// from the entries [`Store::write_root`] keeps when they are `root`'s
+    /// (a batch reads each changed source's current version), else from
+    /// the tree itself.
+    fn source_dir(&self, root: Oid, source: &SourceId) -> Result<Option<Oid>, StoreError> {
+        if let Some(cached) = self.root_tree.borrow().as_ref()
+            && cached.tree == Some(root)
+        {
+            let name = source.as_str().as_bytes();
+            return Ok(cached
+                .entries
+                .iter()
+                .find(|e| e.name == name && e.mode == TREE_MODE)
+                .map(|e| e.id));
+        }
+        let tree = self.git("read the current tree", self.repo.find_tree(root))?;
+        Ok(tree
+            .get_name(source.as_str())
+            .filter(|e| e.kind() == Some(ObjectType::Tree))
+            .map(|e| e.id()))
     }
 
     /// The document of `source` as recorded in `version`, or as re-derived
@@ -526,21 +559,12 @@ impl Store {
     }
 
     fn tree_digest(&self, tree: &git2::Tree<'_>, source: &SourceId) -> Option<String> {
-        let id = |name: &str| {
-            tree.get_path(Path::new(&format!("{source}/{name}")))
-                .ok()
-                .map(|e| e.id().to_string())
-        };
         let dir = tree.get_name(source.as_str())?;
         if dir.kind() != Some(ObjectType::Tree) {
             return None;
         }
-        let empty = Oid::hash_object(ObjectType::Blob, b"").ok()?.to_string();
-        Some(format!(
-            "{}:{}",
-            id(DOCUMENT_FILE).unwrap_or_else(|| empty.clone()),
-            id(RELATED_FILE).unwrap_or(empty)
-        ))
+        let dir = self.repo.find_tree(dir.id()).ok()?;
+        dir_digest(&dir)
     }
 
     /// Commits a new `redline.toml` (the sources list) with `message`, and
@@ -781,10 +805,12 @@ impl Store {
         message: &str,
     ) -> Result<Recorded, StoreError> {
         let head_tree = self.head_tree_id()?;
-        if let Some(tree) = head_tree {
+        if let Some(tree) = head_tree
+            && let Some(dir) = self.source_dir(tree, source)?
+        {
             // The same content has the same blob ids: no file is read.
-            let tree = self.git("read the current tree", self.repo.find_tree(tree))?;
-            if self.tree_digest(&tree, source).as_deref() == Some(prepared.digest.as_str()) {
+            let dir = self.git("read a source folder", self.repo.find_tree(dir))?;
+            if dir_digest(&dir).as_deref() == Some(prepared.digest.as_str()) {
                 let latest = self
                     .versions(source)?
                     .into_iter()
@@ -1222,4 +1248,13 @@ mod tests {
         assert_eq!(tree_order(b"a", true, b"a-b", true), Ordering::Greater);
         assert_eq!(tree_order(b"same", true, b"same", true), Ordering::Equal);
     }
+}
+
+/// The digest (see [`Store::digest`]) of the version a source folder holds:
+/// the blob ids of its `document.md` and `related.md`, a missing one
+/// counted as empty.
+fn dir_digest(dir: &git2::Tree<'_>) -> Option<String> {
+    let empty = Oid::hash_object(ObjectType::Blob, b"").ok()?;
+    let id = |name: &str| dir.get_name(name).map_or(empty, |e| e.id());
+    Some(format!("{}:{}", id(DOCUMENT_FILE), id(RELATED_FILE)))
 }
