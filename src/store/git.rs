@@ -1225,6 +1225,15 @@ fn tree_order(a: &[u8], a_tree: bool, b: &[u8], b_tree: bool) -> std::cmp::Order
     })
 }
 
+/// The digest (see [`Store::digest`]) of the version a source folder holds:
+/// the blob ids of its `document.md` and `related.md`, a missing one
+/// counted as empty.
+fn dir_digest(dir: &git2::Tree<'_>) -> Option<String> {
+    let empty = Oid::hash_object(ObjectType::Blob, b"").ok()?;
+    let id = |name: &str| dir.get_name(name).map_or(empty, |e| e.id());
+    Some(format!("{}:{}", id(DOCUMENT_FILE), id(RELATED_FILE)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1248,13 +1257,4 @@ mod tests {
         assert_eq!(tree_order(b"a", true, b"a-b", true), Ordering::Greater);
         assert_eq!(tree_order(b"same", true, b"same", true), Ordering::Equal);
     }
-}
-
-/// The digest (see [`Store::digest`]) of the version a source folder holds:
-/// the blob ids of its `document.md` and `related.md`, a missing one
-/// counted as empty.
-fn dir_digest(dir: &git2::Tree<'_>) -> Option<String> {
-    let empty = Oid::hash_object(ObjectType::Blob, b"").ok()?;
-    let id = |name: &str| dir.get_name(name).map_or(empty, |e| e.id());
-    Some(format!("{}:{}", id(DOCUMENT_FILE), id(RELATED_FILE)))
 }
