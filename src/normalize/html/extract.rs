@@ -65,7 +65,10 @@ pub fn extract_body(dom: Dom) -> Vec<Block> {
 fn ascii_embed(node: &NodeRef) -> bool {
     encode_attrs(node);
     if node.has_name("object") {
-        for child in node.descendants_it().filter(|n| n.is_element()) {
+        // Collected first: the walk borrows the tree that `set_attr`
+        // changes (found by the `normalize_html` fuzz target).
+        let children: Vec<NodeRef> = node.descendants_it().filter(|n| n.is_element()).collect();
+        for child in children {
             encode_attrs(&child);
         }
         if !node.inner_html().is_ascii() {

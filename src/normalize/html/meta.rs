@@ -15,7 +15,7 @@ use regex::Regex;
 use serde_json::Value;
 
 use crate::document::{Meta, collapse_whitespace};
-use crate::normalize::dates::parse_date;
+use crate::normalize::dates::{is_writable, parse_date};
 
 /// schema.org types that describe a publication (not the page or the site).
 const ARTICLE_TYPES: &[&str] = &[
@@ -168,18 +168,26 @@ pub fn read_meta(dom: &Dom, title_suffix: Option<&Regex>, date_formats: &[String
 /// `formats`.
 pub fn parse_meta_date(text: &str, formats: &[String]) -> Option<NaiveDate> {
     let text = collapse_whitespace(text);
+    // An ISO date, possibly followed by a time: exactly `DDDD-DD-DD` first.
     if let Some(head) = text.get(..10)
+        && head.bytes().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        })
         && let Ok(d) = NaiveDate::parse_from_str(head, "%Y-%m-%d")
     {
-        return Some(d);
+        return Some(d).filter(is_writable);
     }
     if let Ok(t) = chrono::DateTime::parse_from_rfc2822(&text) {
-        return Some(t.date_naive());
+        return Some(t.date_naive()).filter(is_writable);
     }
     // "2023/09/27" and "20230927" appear in citation_* tags.
     for f in ["%Y/%m/%d", "%Y%m%d"] {
         if let Ok(d) = NaiveDate::parse_from_str(&text, f) {
-            return Some(d);
+            return Some(d).filter(is_writable);
         }
     }
     parse_date(&text, formats)
