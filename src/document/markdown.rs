@@ -51,6 +51,11 @@ pub fn body_to_markdown(body: &[Block]) -> String {
                 out.push_str(&"#".repeat(level));
                 out.push(' ');
                 out.push_str(&block.text);
+                // A heading that ends in `#` gets a closing sequence, which
+                // the reader strips, so its own `#` survives.
+                if block.text.ends_with('#') {
+                    out.push_str(" #");
+                }
             }
             BlockKind::ListItem => {
                 out.push_str("- ");
@@ -355,7 +360,15 @@ fn line_block(line: &str) -> Option<Block> {
     if (1..=6).contains(&hashes) {
         let rest = &line[hashes..];
         if rest.is_empty() || rest.starts_with(' ') {
-            let text = collapse_whitespace(rest.trim_end_matches('#'));
+            // A closing run of `#` goes only when a space precedes it
+            // (CommonMark): `## Issue #` is "Issue", `## C#` is "C#".
+            let rest = rest.trim_end();
+            let open = rest.trim_end_matches('#');
+            let text = if open.is_empty() || open.ends_with([' ', '\t']) {
+                collapse_whitespace(open)
+            } else {
+                collapse_whitespace(rest)
+            };
             return (!text.is_empty()).then(|| Block::heading(text, hashes as u8));
         }
     }
@@ -413,6 +426,8 @@ mod tests {
         let mut body = vec![
             Block::paragraph("Lead sentence."),
             Block::heading("The Facts", 2),
+            Block::heading("Why C#", 3),
+            Block::heading("Issue #", 2),
             Block::paragraph("# not a heading, 100\u{a0}km"),
             Block::with_kind(BlockKind::ListItem, "an item"),
             Block::with_kind(BlockKind::Quote, "a quote"),
