@@ -147,7 +147,8 @@ pub fn prune(dom: &Dom) {
             Kind::Other if furniture => candidates.push(node),
             _ => {}
         }
-        next = if descend { node.first_child() } else { None }.or_else(|| following(&node, &root));
+        next = if descend { node.first_child() } else { None }
+            .or_else(|| super::following(&node, &root));
     }
     for node in gone {
         node.remove_from_parent();
@@ -168,20 +169,6 @@ enum Kind {
     /// Never pruned by name (the page's own containers), or not an element.
     Spared,
     Other,
-}
-
-/// The node after `node`'s subtree in document order, within `root`.
-fn following<'a>(node: &NodeRef<'a>, root: &NodeRef<'a>) -> Option<NodeRef<'a>> {
-    let mut at = *node;
-    loop {
-        if at.id == root.id {
-            return None;
-        }
-        if let Some(sibling) = at.next_sibling() {
-            return Some(sibling);
-        }
-        at = at.parent()?;
-    }
 }
 
 fn names_furniture_node(node: &NodeRef) -> bool {
@@ -207,50 +194,45 @@ fn names_furniture(attrs: &[dom_query::Attr]) -> bool {
 /// article text (ASCII, any case).
 fn is_furniture_word(word: &[u8]) -> bool {
     // The longest furniture word has 13 letters.
-    if word.len() < 2 || word.len() > 13 {
-        return false;
-    }
-    let mut buf = [0u8; 13];
-    let lower = &mut buf[..word.len()];
-    lower.copy_from_slice(word);
-    lower.make_ascii_lowercase();
-    matches!(
-        &*lower,
-        b"caption"
-            | b"credit"
-            | b"credits"
-            | b"byline"
-            | b"dateline"
-            | b"timestamp"
-            | b"share"
-            | b"sharing"
-            | b"social"
-            | b"newsletter"
-            | b"subscribe"
-            | b"subscription"
-            | b"signup"
-            | b"related"
-            | b"recommended"
-            | b"breadcrumb"
-            | b"breadcrumbs"
-            | b"promo"
-            | b"advert"
-            | b"advertisement"
-            | b"ad"
-            | b"ads"
-            | b"sponsor"
-            | b"sponsored"
-            | b"comments"
-            | b"tags"
-            | b"popular"
-            | b"trending"
-            | b"outbrain"
-            | b"taboola"
-            | b"author"
-            | b"bio"
-            | b"disclaimer"
-            | b"copyright"
-    )
+    super::lowercase_word::<13>(word).is_some_and(|lower| {
+        matches!(
+            lower.as_slice(),
+            b"caption"
+                | b"credit"
+                | b"credits"
+                | b"byline"
+                | b"dateline"
+                | b"timestamp"
+                | b"share"
+                | b"sharing"
+                | b"social"
+                | b"newsletter"
+                | b"subscribe"
+                | b"subscription"
+                | b"signup"
+                | b"related"
+                | b"recommended"
+                | b"breadcrumb"
+                | b"breadcrumbs"
+                | b"promo"
+                | b"advert"
+                | b"advertisement"
+                | b"ad"
+                | b"ads"
+                | b"sponsor"
+                | b"sponsored"
+                | b"comments"
+                | b"tags"
+                | b"popular"
+                | b"trending"
+                | b"outbrain"
+                | b"taboola"
+                | b"author"
+                | b"bio"
+                | b"disclaimer"
+                | b"copyright"
+        )
+    })
 }
 
 fn letters(text: &str) -> usize {

@@ -265,15 +265,9 @@ impl<'a> Declared<'a> {
                     _ => {}
                 }
             }
-            next = node.first_child().or_else(|| {
-                let mut at = node;
-                loop {
-                    if let Some(sibling) = at.next_sibling() {
-                        return Some(sibling);
-                    }
-                    at = at.parent()?;
-                }
-            });
+            next = node
+                .first_child()
+                .or_else(|| super::following(&node, &root));
         }
         found
     }

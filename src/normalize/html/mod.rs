@@ -203,31 +203,69 @@ fn nesting_estimate(html: &str) -> usize {
 /// Elements [`nesting_estimate`] counts: containers a page nests deeply and
 /// that are never closed implicitly (any case).
 fn is_container(name: &[u8]) -> bool {
-    if name.len() < 2 || name.len() > 10 {
-        return false;
+    lowercase_word::<10>(name).is_some_and(|lower| {
+        matches!(
+            lower.as_slice(),
+            b"div"
+                | b"section"
+                | b"article"
+                | b"span"
+                | b"main"
+                | b"aside"
+                | b"blockquote"
+                | b"table"
+                | b"ul"
+                | b"ol"
+                | b"nav"
+                | b"header"
+                | b"footer"
+                | b"form"
+                | b"figure"
+        )
+    })
+}
+
+/// `word` in ASCII lower case, in a buffer of at most `N` bytes (no
+/// allocation: the name matchers run for every tag and class word), or
+/// `None` when it is longer than `N` or shorter than 2 bytes, so it cannot
+/// be one of the names they look for.
+fn lowercase_word<const N: usize>(word: &[u8]) -> Option<LowerWord<N>> {
+    if word.len() < 2 || word.len() > N {
+        return None;
     }
-    let mut buf = [0u8; 10];
-    let lower = &mut buf[..name.len()];
-    lower.copy_from_slice(name);
-    lower.make_ascii_lowercase();
-    matches!(
-        &*lower,
-        b"div"
-            | b"section"
-            | b"article"
-            | b"span"
-            | b"main"
-            | b"aside"
-            | b"blockquote"
-            | b"table"
-            | b"ul"
-            | b"ol"
-            | b"nav"
-            | b"header"
-            | b"footer"
-            | b"form"
-            | b"figure"
-    )
+    let mut bytes = [0u8; N];
+    bytes[..word.len()].copy_from_slice(word);
+    bytes[..word.len()].make_ascii_lowercase();
+    Some(LowerWord {
+        bytes,
+        len: word.len(),
+    })
+}
+
+struct LowerWord<const N: usize> {
+    bytes: [u8; N],
+    len: usize,
+}
+
+impl<const N: usize> LowerWord<N> {
+    fn as_slice(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
+}
+
+/// The node after `node`'s subtree in document order, within `root`: the
+/// step of the page walks that go without a stack (pruning, metadata).
+fn following<'a>(node: &NodeRef<'a>, root: &NodeRef<'a>) -> Option<NodeRef<'a>> {
+    let mut at = *node;
+    loop {
+        if at.id == root.id {
+            return None;
+        }
+        if let Some(sibling) = at.next_sibling() {
+            return Some(sibling);
+        }
+        at = at.parent()?;
+    }
 }
 
 /// The depth of the deepest element, measured without recursion.
