@@ -1123,7 +1123,7 @@ fn index_matches(index: &git2::Index, rel: &str, id: Oid, path: &Path) -> bool {
 /// copies of what git holds, so they are not replaced through a temporary
 /// file as state files are: on file systems that discard freed blocks
 /// (ext4 mounted with `discard`, common on cloud disks) freeing a file's
-/// blocks costs twenty times its writing, and a nightly run rewrites
+/// blocks costs tens of times its writing (`scripts/bench-file-replace.py`), and a nightly run rewrites
 /// hundreds of files. A crash mid-write leaves a file that differs from
 /// git; the index is written only after all of a batch's files, so
 /// [`Store::repair_work_tree`] rewrites it on the next run. Symbolic links
