@@ -224,8 +224,16 @@ fn check_op(old: &Document, new: &Document, op: &BlockOp) {
         );
         return;
     }
-    assert_eq!(op.old_text, joined(&old.body, &op.old), "old_text: {op:?}");
-    assert_eq!(op.new_text, joined(&new.body, &op.new), "new_text: {op:?}");
+    assert_eq!(
+        op.old_text.as_deref(),
+        joined(&old.body, &op.old).as_deref(),
+        "old_text: {op:?}"
+    );
+    assert_eq!(
+        op.new_text.as_deref(),
+        joined(&new.body, &op.new).as_deref(),
+        "new_text: {op:?}"
+    );
     if !op.words.is_empty() {
         let side = |skip: WordTag| -> String {
             op.words
@@ -235,13 +243,13 @@ fn check_op(old: &Document, new: &Document, op: &BlockOp) {
                 .collect()
         };
         assert_eq!(
-            Some(side(WordTag::Insert)),
-            op.old_text,
+            Some(side(WordTag::Insert).as_str()),
+            op.old_text.as_deref(),
             "word ops do not rebuild the old text: {op:?}"
         );
         assert_eq!(
-            Some(side(WordTag::Delete)),
-            op.new_text,
+            Some(side(WordTag::Delete).as_str()),
+            op.new_text.as_deref(),
             "word ops do not rebuild the new text: {op:?}"
         );
     }
@@ -527,13 +535,13 @@ fn edit(old: &Document, r: &mut Reader) -> Document {
                 if words.len() > 1 {
                     let at = 1 + usize::from(r.byte()) % (words.len() - 1);
                     let (a, b) = (words[..at].join(" "), words[at..].join(" "));
-                    doc.body[i].text = a;
+                    doc.body[i].text = a.into();
                     doc.body.insert(i + 1, Block::paragraph(b));
                 }
             }
             4 if i + 1 < len => {
                 let next = doc.body.remove(i + 1);
-                doc.body[i].text = format!("{} {}", doc.body[i].text, next.text);
+                doc.body[i].text = format!("{} {}", doc.body[i].text, next.text).into();
             }
             5 if len > 0 => {
                 let kind = doc.body[i].kind;
@@ -559,7 +567,7 @@ fn edit(old: &Document, r: &mut Reader) -> Document {
                 if text.is_empty() {
                     doc.body.remove(i);
                 } else {
-                    doc.body[i].text = text;
+                    doc.body[i].text = text.into();
                 }
             }
             9 => match r.byte() % 4 {

@@ -598,13 +598,13 @@ fn diff_command(
                 &ctx.env.cwd,
             )?)
         };
-        let to_document = |capture: &Capture| -> Result<Document, Error> {
+        let to_document = |capture: Capture| -> Result<Document, Error> {
             Ok(match &profiles {
-                Some((profiles, choice)) => normalize(capture, profiles, choice)?,
+                Some((profiles, choice)) => normalize(&capture, profiles, choice)?,
                 None => normalize::normalize_markdown(capture)?,
             })
         };
-        let (old_doc, new_doc) = both(|| to_document(&old_capture), || to_document(&new_capture));
+        let (old_doc, new_doc) = both(|| to_document(old_capture), || to_document(new_capture));
         let (old_doc, new_doc) = (old_doc?, new_doc?);
         let d = diff(&old_doc, &new_doc, &DiffOptions::default());
         let header = term::Header {

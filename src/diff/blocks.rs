@@ -35,13 +35,15 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::ops::Range;
 use std::time::Instant;
 
+use rustc_hash::FxBuildHasher;
+
 use super::align::align;
 use super::canon::canonical_key_cow;
 use super::model::{BlockOp, BodyStats, OpKind};
 use super::order::heaviest_increasing;
 use super::similarity::{Bag, Words, candidate_pairs, containment, dice, sum};
 use super::words::word_diff;
-use crate::document::{Block, BlockKind};
+use crate::document::{Block, BlockKind, Text};
 
 /// Minimum word similarity (Dice over word multisets) for an old and a new
 /// block in the same unaligned stretch to be the same block, edited. Position
@@ -141,7 +143,14 @@ fn canonical_keys<'a>(
     new: &'a [Block],
 ) -> (Vec<Cow<'a, str>>, Vec<Cow<'a, str>>) {
     let keys = |blocks: &'a [Block]| -> Vec<Cow<'a, str>> {
-        blocks.iter().map(|b| canonical_key_cow(&b.text)).collect()
+        blocks
+            .iter()
+            .map(|b| match b.text.known_plain() {
+                // Already canonical (and checked when read): its own key.
+                true => Cow::Borrowed(b.text.as_str()),
+                false => canonical_key_cow(&b.text),
+            })
+            .collect()
     };
     if old.len().max(new.len()) < PARALLEL_KEYS_MIN_BLOCKS {
         return (keys(old), keys(new));
@@ -162,7 +171,10 @@ impl<'a> Engine<'a> {
         let (old_canon, new_canon) = canonical_keys(old, new);
         // Intern keys to small integers: exact (no hash collisions) and cheap
         // to compare during alignment.
-        let mut ids: HashMap<(BlockKind, &str), u32, FxBuild> = HashMap::default();
+        // FxHash: SipHash would dominate on long documents, and the keys are
+        // not hash-flooding input in any way that matters for a local CLI.
+        let mut ids: HashMap<(BlockKind, &str), u32, FxBuildHasher> =
+            HashMap::with_capacity_and_hasher(old.len() + new.len(), FxBuildHasher);
         let mut old_ids = Vec::with_capacity(old.len());
         for (b, c) in old.iter().zip(&old_canon) {
             let next = ids.len() as u32;
@@ -605,8 +617,15 @@ impl<'a> Engine<'a> {
         if op.op == OpKind::Moved {
             op.old_section = self.old[u.old.start].section.clone();
         }
-        let old_text = joined(self.old, &u.old, BLOCK_SEPARATOR);
-        let new_text = joined(self.new, &u.new, BLOCK_SEPARATOR);
+        // One block's text is shared, not copied; pieces are joined.
+        let text = |blocks: &[Block], r: &Range<usize>| -> Text {
+            match &blocks[r.clone()] {
+                [one] => one.text.clone(),
+                _ => joined(blocks, r, BLOCK_SEPARATOR).into(),
+            }
+        };
+        let old_text = text(self.old, &u.old);
+        let new_text = text(self.new, &u.new);
         if !same_raw {
             op.words = word_diff(&old_text, &new_text, self.deadline);
             op.cosmetic = same_key;
@@ -616,45 +635,6 @@ impl<'a> Engine<'a> {
         op
     }
 }
-
-/// A small, fast, non-cryptographic hasher (FxHash's multiply-rotate) for
-/// interning block keys: the default SipHash would dominate the run time on
-/// long documents, and the keys are not attacker-chosen hash-flooding input
-/// in any way that matters for a local CLI.
-#[derive(Default, Clone, Copy)]
-struct FxHasher(u64);
-
-impl std::hash::Hasher for FxHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            self.add(u64::from_le_bytes(c.try_into().unwrap_or_default()));
-        }
-        for &b in chunks.remainder() {
-            self.add(u64::from(b));
-        }
-    }
-
-    fn write_u8(&mut self, i: u8) {
-        self.add(u64::from(i));
-    }
-
-    fn write_usize(&mut self, i: usize) {
-        self.add(i as u64);
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-impl FxHasher {
-    fn add(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-}
-
-type FxBuild = std::hash::BuildHasherDefault<FxHasher>;
 
 /// Counts ops by kind.
 pub(crate) fn stats(ops: &[BlockOp]) -> BodyStats {

@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::document::{BlockKind, RelatedItem};
+use crate::document::{BlockKind, RelatedItem, Text};
 
 /// Version of the `DocDiff` JSON shape.
 pub const DIFF_SCHEMA: u32 = 1;
@@ -135,14 +135,14 @@ pub struct BlockOp {
     pub new: Vec<usize>,
     /// Section heading the block stands under: in the new document, or in
     /// the old one for deletions.
-    pub section: Option<String>,
+    pub section: Option<Text>,
     /// For moves: the section the block came from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub old_section: Option<String>,
+    pub old_section: Option<Text>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub old_text: Option<String>,
+    pub old_text: Option<Text>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub new_text: Option<String>,
+    pub new_text: Option<Text>,
     /// Word-level changes for edited blocks (modified, moved with edits,
     /// split and merged when the words changed too); empty otherwise.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

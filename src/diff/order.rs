@@ -18,37 +18,45 @@ pub(crate) fn heaviest_increasing(items: &[(usize, u128)]) -> Vec<bool> {
     if n == 0 {
         return keep;
     }
-    // Compress new positions to 1..=m for the Fenwick tree.
-    let mut positions: Vec<usize> = items.iter().map(|&(p, _)| p).collect();
-    positions.sort_unstable();
-    positions.dedup();
-    let m = positions.len();
-    // tree[i] holds the best (total, item) among a range of ranks.
-    let mut tree: Vec<Option<(u128, usize)>> = vec![None; m + 1];
-    let mut total = vec![0u128; n];
-    let mut prev: Vec<Option<usize>> = vec![None; n];
-    let better = |a: Option<(u128, usize)>, b: Option<(u128, usize)>| match (a, b) {
-        (None, x) | (x, None) => x,
-        (Some(x), Some(y)) => Some(if y.0 > x.0 || (y.0 == x.0 && y.1 < x.1) {
+    // Ranks 1..=m of the distinct new positions, for the Fenwick tree.
+    let mut order: Vec<u32> = (0..n as u32).collect();
+    order.sort_unstable_by_key(|&i| items[i as usize].0);
+    let mut rank = vec![0u32; n];
+    let mut m = 0u32;
+    for (k, &i) in order.iter().enumerate() {
+        if k == 0 || items[i as usize].0 != items[order[k - 1] as usize].0 {
+            m += 1;
+        }
+        rank[i as usize] = m;
+    }
+    let m = m as usize;
+    // tree[r] holds the best (total, item) among a range of ranks; a total of
+    // 0 is "none" (weights are positive), and NONE the item of none.
+    const NONE: u32 = u32::MAX;
+    let better = |x: (u128, u32), y: (u128, u32)| {
+        if y.0 > x.0 || (y.0 == x.0 && y.1 < x.1) {
             y
         } else {
             x
-        }),
+        }
     };
-    for (i, &(pos, weight)) in items.iter().enumerate() {
-        let rank = positions.partition_point(|&p| p < pos) + 1;
+    let mut tree: Vec<(u128, u32)> = vec![(0, NONE); m + 1];
+    let mut total = vec![0u128; n];
+    let mut prev = vec![NONE; n];
+    for (i, &(_, weight)) in items.iter().enumerate() {
+        let rank = rank[i] as usize;
         // Best chain ending at a strictly smaller position.
-        let mut best = None;
+        let mut best = (0, NONE);
         let mut r = rank - 1;
         while r > 0 {
             best = better(best, tree[r]);
             r &= r - 1;
         }
-        total[i] = weight + best.map_or(0, |b| b.0);
-        prev[i] = best.map(|b| b.1);
+        total[i] = weight + best.0;
+        prev[i] = best.1;
         let mut r = rank;
         while r <= m {
-            tree[r] = better(tree[r], Some((total[i], i)));
+            tree[r] = better(tree[r], (total[i], i as u32));
             r += r & r.wrapping_neg();
         }
     }
@@ -58,10 +66,10 @@ pub(crate) fn heaviest_increasing(items: &[(usize, u128)]) -> Vec<bool> {
             end = i;
         }
     }
-    let mut cur = Some(end);
-    while let Some(i) = cur {
-        keep[i] = true;
-        cur = prev[i];
+    let mut cur = end as u32;
+    while cur != NONE {
+        keep[cur as usize] = true;
+        cur = prev[cur as usize];
     }
     keep
 }
@@ -94,6 +102,40 @@ mod tests {
         assert_eq!(keep, [true, false]);
         let keep = heaviest_increasing(&[(1, 1), (0, 5)]);
         assert_eq!(keep, [false, true]);
+    }
+
+    /// The same choice by the quadratic definition: each item's best chain
+    /// ends at the earliest heaviest item before it at a smaller position.
+    fn quadratic(items: &[(usize, u128)]) -> Vec<bool> {
+        let n = items.len();
+        let mut total = vec![0u128; n];
+        let mut prev = vec![None; n];
+        for i in 0..n {
+            let mut best: Option<usize> = None;
+            for j in 0..i {
+                if items[j].0 < items[i].0 && best.is_none_or(|b| total[j] > total[b]) {
+                    best = Some(j);
+                }
+            }
+            total[i] = items[i].1 + best.map_or(0, |b| total[b]);
+            prev[i] = best;
+        }
+        let mut keep = vec![false; n];
+        let mut cur = (0..n).reduce(|a, b| if total[b] > total[a] { b } else { a });
+        while let Some(i) = cur {
+            keep[i] = true;
+            cur = prev[i];
+        }
+        keep
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn matches_the_quadratic_definition(
+            items in proptest::collection::vec((0usize..40, 1u128..4), 0..60)
+        ) {
+            proptest::prop_assert_eq!(heaviest_increasing(&items), quadratic(&items));
+        }
     }
 
     #[test]

@@ -113,7 +113,7 @@ fn apply_edits(doc: &Document, edits: &[Edit]) -> Document {
             let mut words: Vec<String> = body[b].text.split(' ').map(String::from).collect();
             f(&mut words);
             if !words.is_empty() {
-                body[b].text = words.join(" ");
+                body[b].text = words.join(" ").into();
             }
         };
         match *edit {
@@ -147,7 +147,7 @@ fn apply_edits(doc: &Document, edits: &[Edit]) -> Document {
                 if body[b].kind == BlockKind::Paragraph && words.len() >= 2 {
                     let k = 1 + p % (words.len() - 1);
                     let (first, second) = (words[..k].join(" "), words[k..].join(" "));
-                    body[b].text = first;
+                    body[b].text = first.into();
                     body.insert(b + 1, Block::paragraph(second));
                 }
             }
@@ -158,7 +158,7 @@ fn apply_edits(doc: &Document, edits: &[Edit]) -> Document {
                     && body[b + 1].kind == BlockKind::Paragraph
                 {
                     let next = body.remove(b + 1);
-                    body[b].text = format!("{} {}", body[b].text, next.text);
+                    body[b].text = format!("{} {}", body[b].text, next.text).into();
                 }
             }
         }
@@ -193,7 +193,7 @@ fn apply(old: &Document, d: &DocDiff) -> Result<Vec<String>, String> {
     for op in &d.body {
         if op.op != OpKind::Equal {
             let expected_old = (!op.old.is_empty()).then(|| old_joined(op, "\n\n"));
-            if op.old_text != expected_old {
+            if op.old_text.as_deref() != expected_old.as_deref() {
                 return Err(format!("old_text mismatch: {op:?}"));
             }
             if op.op != OpKind::Deleted && op.new_text.is_none() {
@@ -205,15 +205,15 @@ fn apply(old: &Document, d: &DocDiff) -> Result<Vec<String>, String> {
             }
         }
         match op.op {
-            OpKind::Equal => put(op.new[0], old.body[op.old[0]].text.clone())?,
+            OpKind::Equal => put(op.new[0], old.body[op.old[0]].text.to_string())?,
             OpKind::Deleted => {}
-            OpKind::Inserted => put(op.new[0], op.new_text.clone().unwrap_or_default())?,
+            OpKind::Inserted => put(op.new[0], op.new_text.clone().unwrap_or_default().into())?,
             OpKind::Modified | OpKind::Moved => {
                 let text = if op.words.is_empty() {
                     if op.op == OpKind::Modified {
                         return Err(format!("modified without words: {op:?}"));
                     }
-                    old.body[op.old[0]].text.clone()
+                    old.body[op.old[0]].text.to_string()
                 } else {
                     new_side(&op.words)
                 };
@@ -285,7 +285,7 @@ proptest! {
         let b = apply_edits(&a, &edits);
         let d = diff(&a, &b, &opts());
         let rebuilt = apply(&a, &d).map_err(TestCaseError::fail)?;
-        let expected: Vec<String> = b.body.iter().map(|b| b.text.clone()).collect();
+        let expected: Vec<String> = b.body.iter().map(|b| b.text.to_string()).collect();
         prop_assert_eq!(rebuilt, expected);
         let mut seen = vec![0; a.body.len()];
         for op in &d.body {
@@ -319,8 +319,8 @@ proptest! {
     ) {
         let b = apply_edits(&a, &edits);
         let d = diff(&a, &b, &opts());
-        let old = word_counts(a.body.iter().map(|b| b.text.clone()));
-        let new = word_counts(b.body.iter().map(|b| b.text.clone()));
+        let old = word_counts(a.body.iter().map(|b| b.text.to_string()));
+        let new = word_counts(b.body.iter().map(|b| b.text.to_string()));
         let mut inserted = String::new();
         let mut deleted = String::new();
         for op in &d.body {
@@ -374,7 +374,7 @@ proptest! {
             Some((p, w)) if block.kind == BlockKind::Paragraph && words.len() >= 12 => {
                 let k = p % words.len();
                 words[k] = if words[k] == word(w) { word(w + 1) } else { word(w) };
-                block.text = words.join(" ");
+                block.text = words.join(" ").into();
                 true
             }
             _ => false,
@@ -432,7 +432,7 @@ pub(crate) fn large_pair(n: usize) -> (Document, Document, [usize; 4]) {
         }
         let mut block = block.clone();
         if i % 100 == 7 && block.kind == BlockKind::Paragraph {
-            block.text = block.text.replacen(' ', " inserted ", 1);
+            block.text = block.text.replacen(' ', " inserted ", 1).into();
             modified += 1;
         }
         body.push(block);

@@ -59,7 +59,9 @@ fn unchanged_paper_is_empty() {
 fn a_few_words_inserted() {
     let old = paper();
     let mut body = body_of(&old);
-    body[3].text = FACTS[1].replace("enforcement is weak", "enforcement of these rules is weak");
+    body[3].text = FACTS[1]
+        .replace("enforcement is weak", "enforcement of these rules is weak")
+        .into();
     let d = run(&old, &with_body(&old, body));
     let ops = changed(&d);
     assert_eq!(ops.len(), 1, "{ops:#?}");
@@ -92,9 +94,9 @@ fn typography_only_change_is_cosmetic() {
         "a smaller \u{201c}savings account\u{201d}; it\u{2019}s  compaction",
     );
     let mut old = paper();
-    old.body[6].text = straight;
+    old.body[6].text = straight.into();
     let mut new = paper();
-    new.body[6].text = curly;
+    new.body[6].text = curly.into();
     let d = run(&old, &new);
     let ops = changed(&d);
     assert_eq!(ops.len(), 1);
@@ -170,7 +172,7 @@ fn paragraph_moved_and_lightly_edited() {
     let old = paper();
     let mut body = body_of(&old);
     let mut moved = body.remove(3);
-    moved.text = moved.text.replace("patchwork", "mess");
+    moved.text = moved.text.replace("patchwork", "mess").into();
     body.push(moved);
     let d = run(&old, &with_body(&old, body));
     let ops = changed(&d);
@@ -190,7 +192,7 @@ fn paragraph_split_at_a_sentence_boundary() {
     let old = paper();
     let mut body = body_of(&old);
     let (first, second) = FACTS[0].split_at(FACTS[0].find(" Unlike rivers").unwrap());
-    body[2].text = first.to_string();
+    body[2].text = first.to_string().into();
     body.insert(3, Block::paragraph(second.trim_start()));
     let d = run(&old, &with_body(&old, body));
     let ops = changed(&d);
@@ -210,7 +212,9 @@ fn paragraph_split_with_an_edit_carries_words() {
     let old = paper();
     let mut body = body_of(&old);
     let at = FACTS[2].find(" Land subsidence").unwrap();
-    body[4].text = FACTS[2][..at].replace("more than forty", "over forty");
+    body[4].text = FACTS[2][..at]
+        .replace("more than forty", "over forty")
+        .into();
     body.insert(5, Block::paragraph(FACTS[2][at..].trim_start()));
     let d = run(&old, &with_body(&old, body));
     let ops = changed(&d);
@@ -230,7 +234,7 @@ fn adjacent_paragraphs_merged() {
     let old = paper();
     let mut body = body_of(&old);
     let second = body.remove(10);
-    body[9].text = format!("{} {}", body[9].text, second.text);
+    body[9].text = format!("{} {}", body[9].text, second.text).into();
     let d = run(&old, &with_body(&old, body));
     let ops = changed(&d);
     assert_eq!(ops.len(), 1, "{ops:#?}");
@@ -370,7 +374,7 @@ fn related_one_moved_up_and_one_summary_edited() {
 fn diff_serializes_to_json_and_back() {
     let old = paper();
     let mut body = body_of(&old);
-    body[3].text = body[3].text.replace("patchwork", "mess");
+    body[3].text = body[3].text.replace("patchwork", "mess").into();
     let mut new = with_body(&old, body);
     new.meta.title = Some("Running Dry".into());
     let d = run(&old, &new);

@@ -9,7 +9,7 @@
 //! other: [`candidate_pairs`] falls back to an inverted index over each
 //! block's rarest words when a region is large.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 /// Above this many old×new combinations, candidates come from the index.
 const ALL_PAIRS_LIMIT: usize = 4096;
@@ -27,7 +27,7 @@ pub(crate) type Bag = Vec<u32>;
 /// Gives every distinct (lower-cased) word a small id.
 #[derive(Debug, Default)]
 pub(crate) struct Words {
-    ids: HashMap<String, u32>,
+    ids: FxHashMap<String, u32>,
 }
 
 impl Words {
@@ -37,6 +37,12 @@ impl Words {
             .split(|c: char| !c.is_alphanumeric())
             .filter(|w| !w.is_empty())
             .map(|w| {
+                // Most words are lower-case already: look them up as they are.
+                if !w.bytes().any(|b| b.is_ascii_uppercase() || !b.is_ascii())
+                    && let Some(&id) = self.ids.get(w)
+                {
+                    return id;
+                }
                 let lower = w.to_lowercase();
                 let next = self.ids.len() as u32;
                 *self.ids.entry(lower).or_insert(next)
@@ -125,7 +131,7 @@ fn probe(
     queries: &[usize],
     query_bags: &[Bag],
 ) -> Vec<(usize, usize)> {
-    let mut postings: HashMap<u32, Vec<usize>> = HashMap::new();
+    let mut postings: FxHashMap<u32, Vec<usize>> = FxHashMap::default();
     for &i in indexed {
         let bag = &indexed_bags[i];
         for (k, &w) in bag.iter().enumerate() {
@@ -135,7 +141,7 @@ fn probe(
         }
     }
     let mut out = Vec::new();
-    let mut hits: HashMap<usize, usize> = HashMap::new();
+    let mut hits: FxHashMap<usize, usize> = FxHashMap::default();
     for &q in queries {
         let bag = &query_bags[q];
         let mut probes: Vec<(usize, u32)> = Vec::new();

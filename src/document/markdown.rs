@@ -12,10 +12,13 @@
 //! blocks of their own).
 
 use std::ops::Range;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 
-use super::{Block, BlockKind, Document, Meta, RelatedItem, assign_sections, collapse_whitespace};
+use super::{
+    Block, BlockKind, Document, Meta, RelatedItem, Text, assign_sections, collapse_whitespace,
+};
 
 /// Writes the `document.md` form: front matter, then the body.
 pub fn document_to_markdown(doc: &Document) -> String {
@@ -117,14 +120,57 @@ pub fn parse_document(text: &str) -> Document {
 /// `body[i]`. Used to check the diff against line-based tools on the same
 /// files.
 pub fn parse_document_with_spans(text: &str) -> (Document, Vec<Range<usize>>) {
-    let base = text;
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    parse_from(Source {
+        base: text,
+        shared: None,
+    })
+}
+
+/// Reads a Markdown document like [`parse_document`] from a whole file's
+/// text, which the blocks share: a block already in its final form (one
+/// line of printable ASCII, single spaces, as nearly every block of a stored
+/// version is) is a range of `text` rather than a copy.
+pub fn parse_document_shared(text: Arc<String>) -> Document {
+    parse_from(Source {
+        base: text.as_str(),
+        shared: Some(&text),
+    })
+    .0
+}
+
+/// The text a document is read from, and the shared buffer it is when its
+/// blocks may borrow from it.
+#[derive(Clone, Copy)]
+struct Source<'t> {
+    base: &'t str,
+    shared: Option<&'t Arc<String>>,
+}
+
+impl Source<'_> {
+    /// `collapse_whitespace(part)` as a block text: a range of the shared
+    /// buffer when `part` (a slice of `base`) is already collapsed but for
+    /// spaces at its ends, else a new string.
+    fn text(&self, part: &str) -> Text {
+        let inner = part.trim_matches(' ');
+        if let Some(buf) = self.shared
+            && let Some(text) = Text::shared(buf, span_of(self.base, inner))
+            && text.known_plain()
+        {
+            return text;
+        }
+        collapse_whitespace(part).into()
+    }
+}
+
+fn parse_from(src: Source) -> (Document, Vec<Range<usize>>) {
+    let base = src.base;
+    let text = base.strip_prefix('\u{feff}').unwrap_or(base);
     let (front, body) = split_front_matter(text);
     let mut doc = Document::default();
     if let Some(front) = front {
         doc.meta = parse_front_matter(front);
     }
-    let (blocks, spans) = parse_blocks(base, body);
+    let (blocks, spans) = parse_blocks(src, body);
     doc.body = blocks;
     assign_sections(&mut doc.body);
     (doc, spans)
@@ -157,7 +203,7 @@ pub fn parse_related(text: &str) -> Vec<RelatedItem> {
             }
         } else {
             let joined = collapse_whitespace(&chunk.join(" "));
-            item.summary = Some(unescape_paragraph(joined));
+            item.summary = Some(unescape_paragraph(joined.into()).into_string());
         }
     }
     items
@@ -264,7 +310,14 @@ fn chunks(text: &str) -> Vec<Vec<&str>> {
 /// document has tens of thousands of chunks.
 fn for_each_chunk<'t>(text: &'t str, mut f: impl FnMut(&[&'t str])) {
     let mut current: Vec<&str> = Vec::new();
-    for line in text.lines() {
+    // `str::lines`, with a vectorized search for the line ends (a large
+    // document is megabytes of lines). A final empty line is blank anyway.
+    let mut start = 0;
+    let ends = memchr::memchr_iter(b'\n', text.as_bytes()).chain(std::iter::once(text.len()));
+    for end in ends {
+        let line = &text[start..end];
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        start = end + 1;
         if line.trim().is_empty() {
             if !current.is_empty() {
                 f(&current);
@@ -287,7 +340,8 @@ fn span_of(base: &str, line: &str) -> Range<usize> {
 
 /// Body blocks and, for each, the byte range of `base` it was read from
 /// (`text` is a slice of `base`).
-fn parse_blocks(base: &str, text: &str) -> (Vec<Block>, Vec<Range<usize>>) {
+fn parse_blocks(src: Source, text: &str) -> (Vec<Block>, Vec<Range<usize>>) {
+    let base = src.base;
     let mut body = Vec::new();
     let mut spans: Vec<Range<usize>> = Vec::new();
     let mut paragraph: Vec<&str> = Vec::new();
@@ -298,8 +352,8 @@ fn parse_blocks(base: &str, text: &str) -> (Vec<Block>, Vec<Range<usize>>) {
                 if let (Some(first), Some(last)) = (paragraph.first(), paragraph.last()) {
                     // Most paragraphs are one line: no joined copy for them.
                     let text = match paragraph.as_slice() {
-                        [line] => collapse_whitespace(line),
-                        lines => collapse_whitespace(&lines.join(" ")),
+                        [line] => src.text(line),
+                        lines => collapse_whitespace(&lines.join(" ")).into(),
                     };
                     body.push(Block::paragraph(unescape_paragraph(text)));
                     spans.push(span_of(base, first).start..span_of(base, last).end);
@@ -309,16 +363,16 @@ fn parse_blocks(base: &str, text: &str) -> (Vec<Block>, Vec<Range<usize>>) {
         for &line in chunk {
             let trimmed = line.trim_start();
             let was_quote = std::mem::replace(&mut in_quote, false);
-            if let Some(block) = line_block(trimmed) {
+            if let Some(block) = line_block(trimmed, src) {
                 flush(&mut paragraph, &mut body, &mut spans);
                 body.push(block);
                 spans.push(span_of(base, line));
             } else if trimmed.starts_with('>') && paragraph.is_empty() {
                 let continuing = was_quote;
-                let text = collapse_whitespace(trimmed.trim_start_matches('>'));
+                let text = src.text(trimmed.trim_start_matches('>'));
                 match body.last_mut() {
                     Some(last) if last.kind == BlockKind::Quote && continuing => {
-                        last.text = collapse_whitespace(&format!("{} {}", last.text, text));
+                        last.text = collapse_whitespace(&format!("{} {}", last.text, text)).into();
                         if let Some(span) = spans.last_mut() {
                             span.end = span_of(base, line).end;
                         }
@@ -334,7 +388,7 @@ fn parse_blocks(base: &str, text: &str) -> (Vec<Block>, Vec<Range<usize>>) {
                 paragraph.push(line);
             } else if let Some(last) = body.last_mut() {
                 // A wrapped list item: indented continuation line.
-                last.text = collapse_whitespace(&format!("{} {}", last.text, line));
+                last.text = collapse_whitespace(&format!("{} {}", last.text, line)).into();
                 if let Some(span) = spans.last_mut() {
                     span.end = span_of(base, line).end;
                 }
@@ -355,7 +409,7 @@ fn continues_list(body: &[Block], line: &str) -> bool {
 }
 
 /// A line that is a block on its own: heading, list item or table row.
-fn line_block(line: &str) -> Option<Block> {
+fn line_block(line: &str, src: Source) -> Option<Block> {
     let hashes = line.chars().take_while(|&c| c == '#').count();
     if (1..=6).contains(&hashes) {
         let rest = &line[hashes..];
@@ -365,35 +419,29 @@ fn line_block(line: &str) -> Option<Block> {
             let rest = rest.trim_end();
             let open = rest.trim_end_matches('#');
             let text = if open.is_empty() || open.ends_with([' ', '\t']) {
-                collapse_whitespace(open)
+                src.text(open)
             } else {
-                collapse_whitespace(rest)
+                src.text(rest)
             };
             return (!text.is_empty()).then(|| Block::heading(text, hashes as u8));
         }
     }
     for marker in ["- ", "* ", "+ "] {
         if let Some(rest) = line.strip_prefix(marker) {
-            return Some(Block::with_kind(
-                BlockKind::ListItem,
-                collapse_whitespace(rest),
-            ));
+            return Some(Block::with_kind(BlockKind::ListItem, src.text(rest)));
         }
     }
     let digits = line.chars().take_while(char::is_ascii_digit).count();
     if digits > 0 && digits < 10 {
         let rest = &line[digits..];
         if rest.starts_with(". ") || rest.starts_with(") ") {
-            return Some(Block::with_kind(
-                BlockKind::ListItem,
-                collapse_whitespace(line),
-            ));
+            return Some(Block::with_kind(BlockKind::ListItem, src.text(line)));
         }
     }
     if line.starts_with('|') && line.trim_end().ends_with('|') {
         let is_rule = line.chars().all(|c| matches!(c, '|' | '-' | ':' | ' '));
         if !is_rule {
-            return Some(Block::paragraph(collapse_whitespace(line)));
+            return Some(Block::paragraph(src.text(line)));
         }
         return Some(Block::paragraph(String::new()));
     }
@@ -403,7 +451,15 @@ fn line_block(line: &str) -> Option<Block> {
 /// Escapes a paragraph whose first characters would read as Markdown syntax.
 fn escape_paragraph(text: &str) -> String {
     let needs = text.starts_with(['#', '>', '-', '*', '+', '|', '\\'])
-        || text.chars().next().is_some_and(|c| c.is_ascii_digit()) && line_block(text).is_some();
+        || text.chars().next().is_some_and(|c| c.is_ascii_digit())
+            && line_block(
+                text,
+                Source {
+                    base: text,
+                    shared: None,
+                },
+            )
+            .is_some();
     if needs {
         format!("\\{text}")
     } else {
@@ -411,9 +467,9 @@ fn escape_paragraph(text: &str) -> String {
     }
 }
 
-fn unescape_paragraph(mut text: String) -> String {
+fn unescape_paragraph(text: Text) -> Text {
     if text.starts_with('\\') {
-        text.remove(0);
+        return text.slice(1..text.len()).unwrap_or_default();
     }
     text
 }
@@ -457,6 +513,36 @@ mod tests {
         let md = document_to_markdown(&doc);
         assert!(md.starts_with("---\ntitle: \"A \\\"quoted\\\" title: with colon\"\n"));
         assert_eq!(parse_document(&md), doc);
+    }
+
+    #[test]
+    fn shared_reading_gives_the_same_document() {
+        let texts = [
+            document_to_markdown(&sample()),
+            "\u{feff}# Title #\n\nOne  two\tthree.\n\n \\# not a heading \n\n> quoted  line\n> more\n\n- item\n  wrapped\n* other\n\n1. first\n\n| a | b |\n|---|---|\n\nno\u{a0}break and caf\u{e9}\n\n## C# \n\nplain last line"
+                .to_string(),
+            String::new(),
+        ];
+        for text in texts {
+            let shared = parse_document_shared(Arc::new(text.clone()));
+            assert_eq!(shared, parse_document(&text), "{text:?}");
+            // Blocks already in final form share the buffer; others are copies.
+            for block in &shared.body {
+                let plain = block.text.is_ascii() && !block.text.contains("  ");
+                if block.text.is_shared() {
+                    assert!(plain, "{block:?}");
+                }
+            }
+        }
+        let doc = parse_document_shared(Arc::new(
+            "# Head\n\nA plain paragraph.\n\n- an item\n".into(),
+        ));
+        assert!(doc.body.iter().all(|b| b.text.is_shared()), "{doc:?}");
+        assert!(
+            doc.body
+                .iter()
+                .all(|b| b.section.as_ref().is_some_and(Text::is_shared))
+        );
     }
 
     #[test]

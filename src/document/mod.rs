@@ -9,6 +9,9 @@
 //! [`markdown`].
 
 pub mod markdown;
+mod text;
+
+pub use text::Text;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -87,15 +90,15 @@ impl BlockKind {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Block {
     pub kind: BlockKind,
-    pub text: String,
-    pub section: Option<String>,
+    pub text: Text,
+    pub section: Option<Text>,
     /// Heading level, 1 to 6; only headings have one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub level: Option<u8>,
 }
 
 impl Block {
-    pub fn paragraph(text: impl Into<String>) -> Block {
+    pub fn paragraph(text: impl Into<Text>) -> Block {
         Block {
             kind: BlockKind::Paragraph,
             text: text.into(),
@@ -104,7 +107,7 @@ impl Block {
         }
     }
 
-    pub fn heading(text: impl Into<String>, level: u8) -> Block {
+    pub fn heading(text: impl Into<Text>, level: u8) -> Block {
         Block {
             kind: BlockKind::Heading,
             text: text.into(),
@@ -113,7 +116,7 @@ impl Block {
         }
     }
 
-    pub fn with_kind(kind: BlockKind, text: impl Into<String>) -> Block {
+    pub fn with_kind(kind: BlockKind, text: impl Into<Text>) -> Block {
         match kind {
             BlockKind::Heading => Block::heading(text, 2),
             _ => Block {
@@ -142,7 +145,7 @@ pub struct RelatedItem {
 /// Normalizers and parsers build the body in order and call this once, so the
 /// section of a block is always consistent with the headings around it.
 pub fn assign_sections(body: &mut [Block]) {
-    let mut current: Option<String> = None;
+    let mut current: Option<Text> = None;
     for block in body.iter_mut() {
         if block.kind == BlockKind::Heading {
             current = Some(block.text.clone());

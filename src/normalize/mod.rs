@@ -110,15 +110,22 @@ pub fn normalize(
 /// Reads a Markdown capture (a stored `document.md`, or one written by
 /// hand). Markdown needs no profile, so callers that only compare stored
 /// documents skip loading (and compiling) the profiles.
-pub fn normalize_markdown(capture: &Capture) -> Result<Document, NormalizeError> {
+pub fn normalize_markdown(mut capture: Capture) -> Result<Document, NormalizeError> {
     let charset = capture.charset.as_deref();
     let content_type = capture.content_type.as_deref();
     let (encoding, _) = decode::sniff(&capture.body, charset, content_type, false);
-    // Borrowed when the bytes are UTF-8, as a stored document is: read in
-    // place rather than copied.
-    let (text, _, _) = encoding.decode(&capture.body);
-    let document = markdown::parse_document(&text);
-    within_limits(capture, non_empty(capture, document)?)
+    let body = std::mem::take(&mut capture.body);
+    let document = if encoding == encoding_rs::UTF_8 {
+        match String::from_utf8(body) {
+            // UTF-8, as a stored document is: the blocks share the file's
+            // text instead of copying it.
+            Ok(text) => markdown::parse_document_shared(std::sync::Arc::new(text)),
+            Err(e) => markdown::parse_document(&encoding.decode(e.as_bytes()).0),
+        }
+    } else {
+        markdown::parse_document(&encoding.decode(&body).0)
+    };
+    within_limits(&capture, non_empty(&capture, document)?)
 }
 
 /// The document, or the failure of a document past one of the size limits

@@ -15,7 +15,7 @@ use super::summary::summary_line;
 use crate::diff::{
     BlockOp, DocDiff, MetaChange, OpKind, RelatedOp, RelatedOpKind, WordOp, WordTag,
 };
-use crate::document::{BlockKind, Document};
+use crate::document::{BlockKind, Document, Text};
 
 /// How to render for a terminal.
 #[derive(Debug, Clone)]
@@ -180,7 +180,7 @@ impl Renderer<'_> {
             .iter()
             .filter(|op| op.cosmetic && op.op == OpKind::Modified && !self.opts.show_cosmetic)
             .count();
-        let mut section: Option<Option<String>> = None;
+        let mut section: Option<Option<Text>> = None;
         let mut skipped = 0usize;
         for (i, op) in diff.body.iter().enumerate() {
             let near_change = (i.saturating_sub(self.opts.context)

@@ -367,7 +367,7 @@ impl Store {
             String::from_utf8(blob.content().to_vec())
                 .map_err(|_| self.corrupt(&format!("{source}/{name}"), "not UTF-8"))
         };
-        let mut doc = markdown::parse_document(&read(DOCUMENT_FILE)?);
+        let mut doc = markdown::parse_document_shared(std::sync::Arc::new(read(DOCUMENT_FILE)?));
         doc.related = markdown::parse_related(&read(RELATED_FILE)?);
         Ok(Some(doc))
     }
@@ -409,7 +409,7 @@ impl Store {
         let commit = self.git("read a version", self.repo.find_commit(oid))?;
         let doc_text = self.read_file(&commit, source, DOCUMENT_FILE)?;
         let related_text = self.read_file(&commit, source, RELATED_FILE)?;
-        let mut doc = markdown::parse_document(&doc_text);
+        let mut doc = markdown::parse_document_shared(std::sync::Arc::new(doc_text));
         doc.related = markdown::parse_related(&related_text);
         Ok(doc)
     }

@@ -333,7 +333,7 @@ mod tests {
         let doc = Document::from(html);
         blocks_of(&doc.root())
             .into_iter()
-            .map(|b| (b.kind, b.text))
+            .map(|b| (b.kind, b.text.into_string()))
             .collect()
     }
 
