@@ -19,7 +19,7 @@ use crate::error::Error;
 use crate::exit_codes;
 use crate::fetch::{self, Capture, CaptureKind};
 use crate::normalize::{self, ProfileChoice, Profiles, normalize, normalize_report};
-use crate::render::{html, json::to_json, md, stat, term};
+use crate::render::{html, json, json::to_json, md, stat, term};
 use crate::store::{self, PROFILES_DIR, Recorded, RevSpec, SourceId, Store, Version};
 
 pub(super) fn dispatch(
@@ -732,7 +732,7 @@ fn render_diff(
     view: &DiffViewArgs,
 ) -> String {
     match view.format {
-        DiffFormat::Json => to_json(d),
+        DiffFormat::Json => json::diff_to_json(d),
         DiffFormat::Term if view.stat => stat::render(d, header, ctx.color()),
         DiffFormat::Term => term::render(d, old, new, header, &ctx.term_options(view)),
         DiffFormat::Html => html::render(

@@ -70,6 +70,10 @@ pub(crate) fn tokenize(text: &str) -> Vec<&str> {
 }
 
 fn is_word_char(c: char) -> bool {
+    if c.is_ascii() {
+        // Most text: no table lookups (no ASCII character is a combining mark).
+        return c.is_ascii_alphanumeric();
+    }
     c.is_alphanumeric() || unicode_normalization::char::is_combining_mark(c)
 }
 

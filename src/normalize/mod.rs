@@ -113,17 +113,22 @@ pub fn normalize(
 pub fn normalize_markdown(mut capture: Capture) -> Result<Document, NormalizeError> {
     let charset = capture.charset.as_deref();
     let content_type = capture.content_type.as_deref();
-    let (encoding, _) = decode::sniff(&capture.body, charset, content_type, false);
-    let body = std::mem::take(&mut capture.body);
-    let document = if encoding == encoding_rs::UTF_8 {
-        match String::from_utf8(body) {
-            // UTF-8, as a stored document is: the blocks share the file's
-            // text instead of copying it.
-            Ok(text) => markdown::parse_document_shared(std::sync::Arc::new(text)),
-            Err(e) => markdown::parse_document(&encoding.decode(e.as_bytes()).0),
+    let sniff = |bytes: &[u8]| decode::sniff(bytes, charset, content_type, false).0;
+    let document = match String::from_utf8(std::mem::take(&mut capture.body)) {
+        // UTF-8, as a stored document is (with no charset declared, valid
+        // UTF-8 is what sniffing answers, so it is checked once): the blocks
+        // share the file's text instead of copying it.
+        Ok(text)
+            if (charset.is_none() && content_type.is_none())
+                || sniff(text.as_bytes()) == encoding_rs::UTF_8 =>
+        {
+            markdown::parse_document_shared(std::sync::Arc::new(text))
         }
-    } else {
-        markdown::parse_document(&encoding.decode(&body).0)
+        Ok(text) => markdown::parse_document(&sniff(text.as_bytes()).decode(text.as_bytes()).0),
+        Err(e) => {
+            let bytes = e.into_bytes();
+            markdown::parse_document(&sniff(&bytes).decode(&bytes).0)
+        }
     };
     within_limits(&capture, non_empty(&capture, document)?)
 }
@@ -274,4 +279,51 @@ fn looks_binary(bytes: &[u8]) -> Option<String> {
             sample.len()
         )
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn markdown(body: &[u8], charset: Option<&str>) -> Document {
+        let mut capture = Capture::new(
+            "test.md",
+            body.to_vec(),
+            CaptureKind::Markdown,
+            chrono::Utc::now().fixed_offset(),
+        );
+        capture.charset = charset.map(str::to_string);
+        normalize_markdown(capture).expect("a document")
+    }
+
+    fn texts(doc: &Document) -> Vec<&str> {
+        doc.body.iter().map(|b| b.text.as_str()).collect()
+    }
+
+    #[test]
+    fn markdown_is_read_in_its_encoding() {
+        let utf8 = markdown("# Caf\u{e9}\n\nPlain text.\n".as_bytes(), None);
+        assert_eq!(texts(&utf8), ["Caf\u{e9}", "Plain text."]);
+        assert!(utf8.body[1].text.is_shared(), "UTF-8 is read in place");
+        let bom = markdown(b"\xef\xbb\xbf# Title\n\nText.\n", None);
+        assert_eq!(texts(&bom), ["Title", "Text."]);
+        // UTF-16 with its byte order mark.
+        let mut utf16 = vec![0xff, 0xfe];
+        utf16.extend(
+            "# T\u{ee}tle\n\nText.\n"
+                .encode_utf16()
+                .flat_map(u16::to_le_bytes),
+        );
+        assert_eq!(texts(&markdown(&utf16, None)), ["T\u{ee}tle", "Text."]);
+        // Not UTF-8: detected, or as declared.
+        let latin = b"# Caf\xe9\n\nUn caf\xe9 cr\xe8me, tr\xe8s bien, d\xe9j\xe0 vu.\n";
+        assert_eq!(markdown(latin, None).body[0].text, "Caf\u{e9}");
+        let declared = markdown(latin, Some("iso-8859-1"));
+        assert_eq!(declared.body[0].text, "Caf\u{e9}");
+        // A declared single-byte charset on ASCII bytes reads the same.
+        assert_eq!(
+            texts(&markdown(b"# A\n\nB.\n", Some("windows-1252"))),
+            ["A", "B."]
+        );
+    }
 }
