@@ -574,7 +574,7 @@ fn diff_command(
             )));
         };
         let read = |name: &str| -> Result<Capture, Error> {
-            Ok(fetch::from_file_unhashed(&absolute(
+            Ok(fetch::from_file_kept(&absolute(
                 &ctx.env.cwd,
                 Path::new(name),
             ))?)

@@ -133,9 +133,26 @@ pub fn parse_document_with_spans(text: &str) -> (Document, Vec<Range<usize>>) {
 pub fn parse_document_shared(text: Arc<String>) -> Document {
     parse_from(Source {
         base: text.as_str(),
-        shared: Some(&text),
+        shared: Some(Buffer::Shared(&text)),
     })
     .0
+}
+
+/// Reads a Markdown document like [`parse_document_shared`] from text kept
+/// until the process ends (a file a one-shot command read).
+pub fn parse_document_kept(text: &'static str) -> Document {
+    parse_from(Source {
+        base: text,
+        shared: Some(Buffer::Kept(text)),
+    })
+    .0
+}
+
+/// A whole file's text that block texts may be ranges of.
+#[derive(Clone, Copy)]
+enum Buffer<'t> {
+    Shared(&'t Arc<String>),
+    Kept(&'static str),
 }
 
 /// The text a document is read from, and the shared buffer it is when its
@@ -143,7 +160,7 @@ pub fn parse_document_shared(text: Arc<String>) -> Document {
 #[derive(Clone, Copy)]
 struct Source<'t> {
     base: &'t str,
-    shared: Option<&'t Arc<String>>,
+    shared: Option<Buffer<'t>>,
 }
 
 impl Source<'_> {
@@ -152,8 +169,13 @@ impl Source<'_> {
     /// spaces at its ends, else a new string.
     fn text(&self, part: &str) -> Text {
         let inner = part.trim_matches(' ');
-        if let Some(buf) = self.shared
-            && let Some(text) = Text::shared(buf, span_of(self.base, inner))
+        let range = span_of(self.base, inner);
+        let text = match self.shared {
+            Some(Buffer::Shared(buf)) => Text::shared(buf, range),
+            Some(Buffer::Kept(all)) => Text::kept(all, range),
+            None => None,
+        };
+        if let Some(text) = text
             && text.known_plain()
         {
             return text;
@@ -534,9 +556,11 @@ mod tests {
                 }
             }
         }
-        let doc = parse_document_shared(Arc::new(
-            "# Head\n\nA plain paragraph.\n\n- an item\n".into(),
-        ));
+        let plain = "# Head\n\nA plain paragraph.\n\n- an item\n";
+        let kept = parse_document_kept(plain);
+        assert!(kept.body.iter().all(|b| b.text.is_shared()), "{kept:?}");
+        assert_eq!(kept, parse_document(plain));
+        let doc = parse_document_shared(Arc::new(plain.into()));
         assert!(doc.body.iter().all(|b| b.text.is_shared()), "{doc:?}");
         assert!(
             doc.body

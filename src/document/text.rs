@@ -8,7 +8,8 @@
 //! them: an allocation per block and a second copy of the whole file in
 //! fresh memory (whose first touch is expensive). A `Text` is either an
 //! owned string or a range of a shared, reference-counted buffer holding the
-//! whole file; cloning a shared one copies no text. Either way it reads as a
+//! whole file (or of a file a one-shot command keeps until it exits);
+//! cloning a shared one copies no text. Either way it reads as a
 //! `&str`, compares, hashes and serializes as its text, so nothing
 //! downstream can tell the two apart.
 
@@ -38,6 +39,9 @@ enum Repr {
         end: usize,
         plain: bool,
     },
+    /// A range of a text that lives as long as the process (a file a
+    /// one-shot command read and keeps); `plain` as for `Shared`.
+    Kept { text: &'static str, plain: bool },
 }
 
 impl Text {
@@ -53,12 +57,25 @@ impl Text {
         }))
     }
 
+    /// A text that is `text[range]`, for text kept until the process ends.
+    /// `None` when the range is out of bounds or not on character boundaries.
+    pub fn kept(text: &'static str, range: Range<usize>) -> Option<Text> {
+        let part = text.get(range)?;
+        Some(Text(Repr::Kept {
+            text: part,
+            plain: is_collapsed_ascii(part.as_bytes()),
+        }))
+    }
+
     /// True when the text is known to be printable ASCII with single spaces
     /// and no space at either end, so already in its collapsed and canonical
     /// form: known for shared texts, which were checked when made. `false`
     /// means only "not known".
     pub fn known_plain(&self) -> bool {
-        matches!(self.0, Repr::Shared { plain: true, .. })
+        matches!(
+            self.0,
+            Repr::Shared { plain: true, .. } | Repr::Kept { plain: true, .. }
+        )
     }
 
     /// The text as a string slice.
@@ -69,6 +86,7 @@ impl Text {
             Repr::Shared {
                 buf, start, end, ..
             } => buf.get(*start..*end).unwrap_or_default(),
+            Repr::Kept { text, .. } => text,
         }
     }
 
@@ -87,6 +105,13 @@ impl Text {
                     plain: is_collapsed_ascii(buf[start..end].as_bytes()),
                 })
             }
+            Repr::Kept { text, .. } => {
+                let part = &text[range];
+                Text(Repr::Kept {
+                    text: part,
+                    plain: is_collapsed_ascii(part.as_bytes()),
+                })
+            }
         })
     }
 
@@ -94,13 +119,14 @@ impl Text {
     pub fn into_string(self) -> String {
         match self.0 {
             Repr::Owned(s) => s,
-            Repr::Shared { .. } => self.as_str().to_string(),
+            Repr::Shared { .. } | Repr::Kept { .. } => self.as_str().to_string(),
         }
     }
 
-    /// True when the text is a range of a shared buffer (for tests).
+    /// True when the text is a range of a shared or kept buffer, not a copy
+    /// of its own (for tests).
     pub fn is_shared(&self) -> bool {
-        matches!(self.0, Repr::Shared { .. })
+        matches!(self.0, Repr::Shared { .. } | Repr::Kept { .. })
     }
 }
 
@@ -281,5 +307,10 @@ mod tests {
         assert!(tail.is_shared());
         assert_eq!(tail, "é");
         assert_eq!(Text::from("xé").slice(1..3).as_deref(), Some("é"));
+        let kept = Text::kept("a kept text", 2..6).expect("in bounds");
+        assert!(kept.is_shared() && kept.known_plain());
+        assert_eq!(kept, "kept");
+        assert_eq!(kept.slice(1..3).as_deref(), Some("ep"));
+        assert!(Text::kept("né", 0..2).is_none());
     }
 }

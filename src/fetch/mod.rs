@@ -8,6 +8,8 @@
 pub mod charset;
 pub mod http;
 
+use std::borrow::Cow;
+use std::io::Read;
 use std::path::Path;
 
 use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone, Utc};
@@ -63,9 +65,10 @@ pub struct Capture {
     /// SHA-256 of the body, lower-case hex.
     pub sha256: String,
     pub kind: CaptureKind,
-    /// The raw bytes; stored beside `capture.json`, not inside it.
+    /// The raw bytes; stored beside `capture.json`, not inside it. Borrowed
+    /// only from a file a one-shot command keeps ([`from_file_kept`]).
     #[serde(skip)]
-    pub body: Vec<u8>,
+    pub body: Cow<'static, [u8]>,
 }
 
 /// Getting a capture failed: reading a file, or fetching a URL.
@@ -148,14 +151,14 @@ impl Capture {
         let sha256 = sha256_hex(&body);
         Capture {
             sha256,
-            ..Capture::unhashed(source.into(), body, kind, captured_at)
+            ..Capture::unhashed(source.into(), Cow::Owned(body), kind, captured_at)
         }
     }
 
     /// A capture whose `sha256` is empty (see [`from_file_unhashed`]).
     fn unhashed(
         source: String,
-        body: Vec<u8>,
+        body: Cow<'static, [u8]>,
         kind: CaptureKind,
         captured_at: DateTime<FixedOffset>,
     ) -> Capture {
@@ -201,7 +204,7 @@ pub fn url_host(url: &str) -> Option<String> {
 /// The capture time is `at` when given, else a `YYYY-MM-DD` date at the start
 /// of the file name (midnight UTC), else now.
 pub fn from_file(path: &Path, at: Option<DateTime<FixedOffset>>) -> Result<Capture, FetchError> {
-    let mut capture = read_file(path, at)?;
+    let mut capture = read_file(path, at, false)?;
     capture.sha256 = sha256_hex(&capture.body);
     Ok(capture)
 }
@@ -211,10 +214,29 @@ pub fn from_file(path: &Path, at: Option<DateTime<FixedOffset>>) -> Result<Captu
 /// that is stored needs (`sha256` is left empty). Hashing both sides of a
 /// large pair took a tenth of the comparison.
 pub fn from_file_unhashed(path: &Path) -> Result<Capture, FetchError> {
-    read_file(path, None)
+    read_file(path, None, false)
 }
 
-fn read_file(path: &Path, at: Option<DateTime<FixedOffset>>) -> Result<Capture, FetchError> {
+/// Reads a capture file like [`from_file_unhashed`], for a command that ends
+/// soon after (`redline diff FILE FILE`): a large file is read into memory
+/// that is mapped in one step and kept until the process exits, so the
+/// documents read from it can borrow its text (see
+/// [`crate::document::Text`]). Pages of ordinary heap memory are each mapped
+/// on first touch, which for a file of megabytes took longer than reading
+/// it. Never use it in a loop: the memory is not given back.
+pub fn from_file_kept(path: &Path) -> Result<Capture, FetchError> {
+    read_file(path, None, true)
+}
+
+/// Files from this size up are read into kept memory by [`from_file_kept`];
+/// smaller ones are read as usual.
+const KEEP_MIN_BYTES: u64 = 256 * 1024;
+
+fn read_file(
+    path: &Path,
+    at: Option<DateTime<FixedOffset>>,
+    keep: bool,
+) -> Result<Capture, FetchError> {
     let read_error = |source| FetchError::Read {
         path: path.display().to_string(),
         source,
@@ -227,7 +249,11 @@ fn read_file(path: &Path, at: Option<DateTime<FixedOffset>>) -> Result<Capture, 
             limit: crate::limits::MAX_FILE_BYTES,
         });
     }
-    let body = std::fs::read(path).map_err(read_error)?;
+    let body = if keep && size >= KEEP_MIN_BYTES {
+        read_kept(path, size).map_err(read_error)?
+    } else {
+        Cow::Owned(std::fs::read(path).map_err(read_error)?)
+    };
     let captured_at = at
         .or_else(|| date_from_file_name(path))
         .unwrap_or_else(|| Utc::now().fixed_offset());
@@ -238,6 +264,32 @@ fn read_file(path: &Path, at: Option<DateTime<FixedOffset>>) -> Result<Capture, 
         kind,
         captured_at,
     ))
+}
+
+/// The bytes of the file at `path`, about `size` bytes long, in memory
+/// mapped and filled in one step and never freed (see [`from_file_kept`]).
+/// A file that changed size while read is read again as usual.
+fn read_kept(path: &Path, size: u64) -> std::io::Result<Cow<'static, [u8]>> {
+    let mut file = std::fs::File::open(path)?;
+    let len = usize::try_from(size).map_err(std::io::Error::other)?;
+    let mut map = memmap2::MmapOptions::new()
+        .len(len)
+        .populate()
+        .map_anon()?;
+    let mut filled = 0;
+    while filled < len {
+        match file.read(&mut map[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    if filled < len || file.read(&mut [0u8; 1])? > 0 {
+        return Ok(Cow::Owned(std::fs::read(path)?));
+    }
+    let kept: &'static memmap2::MmapMut = Box::leak(Box::new(map));
+    Ok(Cow::Borrowed(&kept[..]))
 }
 
 /// The capture date a file name starts with (`2025-06-03-page.txt`).

@@ -16,6 +16,9 @@ pub mod html;
 pub mod profile;
 pub mod text;
 
+use std::borrow::Cow;
+use std::sync::Arc;
+
 use thiserror::Error;
 
 use crate::document::{Document, markdown};
@@ -114,21 +117,24 @@ pub fn normalize_markdown(mut capture: Capture) -> Result<Document, NormalizeErr
     let charset = capture.charset.as_deref();
     let content_type = capture.content_type.as_deref();
     let sniff = |bytes: &[u8]| decode::sniff(bytes, charset, content_type, false).0;
-    let document = match String::from_utf8(std::mem::take(&mut capture.body)) {
-        // UTF-8, as a stored document is (with no charset declared, valid
-        // UTF-8 is what sniffing answers, so it is checked once): the blocks
-        // share the file's text instead of copying it.
-        Ok(text)
-            if (charset.is_none() && content_type.is_none())
-                || sniff(text.as_bytes()) == encoding_rs::UTF_8 =>
-        {
-            markdown::parse_document_shared(std::sync::Arc::new(text))
-        }
-        Ok(text) => markdown::parse_document(&sniff(text.as_bytes()).decode(text.as_bytes()).0),
-        Err(e) => {
-            let bytes = e.into_bytes();
-            markdown::parse_document(&sniff(&bytes).decode(&bytes).0)
-        }
+    // UTF-8, as a stored document is (with no charset declared, valid UTF-8
+    // is what sniffing answers, so it is checked once): the blocks share the
+    // file's text instead of copying it.
+    let undeclared = charset.is_none() && content_type.is_none();
+    let is_utf8 = |text: &str| undeclared || sniff(text.as_bytes()) == encoding_rs::UTF_8;
+    let document = match std::mem::take(&mut capture.body) {
+        Cow::Borrowed(bytes) => match std::str::from_utf8(bytes) {
+            Ok(text) if is_utf8(text) => markdown::parse_document_kept(text),
+            _ => markdown::parse_document(&sniff(bytes).decode(bytes).0),
+        },
+        Cow::Owned(bytes) => match String::from_utf8(bytes) {
+            Ok(text) if is_utf8(&text) => markdown::parse_document_shared(Arc::new(text)),
+            Ok(text) => markdown::parse_document(&sniff(text.as_bytes()).decode(text.as_bytes()).0),
+            Err(e) => {
+                let bytes = e.into_bytes();
+                markdown::parse_document(&sniff(&bytes).decode(&bytes).0)
+            }
+        },
     };
     within_limits(&capture, non_empty(&capture, document)?)
 }

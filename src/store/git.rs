@@ -827,7 +827,7 @@ impl Store {
             (DOCUMENT_FILE, prepared.document_md.as_bytes()),
             (RELATED_FILE, prepared.related_md.as_bytes()),
             (CAPTURE_FILE, capture_json.as_bytes()),
-            (raw_name.as_str(), capture.body.as_slice()),
+            (raw_name.as_str(), &capture.body[..]),
         ] {
             let blob = self.wrote(self.git("write a file", self.repo.blob(content))?);
             self.git("build a tree", dir.insert(name, blob, 0o100644))?;

@@ -201,7 +201,7 @@ impl Store {
         let path = format!("{source}/{CAPTURE_FILE}");
         let mut capture: crate::fetch::Capture = serde_json::from_str(&json)
             .map_err(|e| self.corrupt(&path, &format!("not a capture record: {e}")))?;
-        capture.body = self.raw_capture(source, version)?.1;
+        capture.body = self.raw_capture(source, version)?.1.into();
         Ok(capture)
     }
 }
