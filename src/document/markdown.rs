@@ -588,31 +588,6 @@ mod tests {
     }
 
     #[test]
-    fn fast_collapse_matches_the_general_one() {
-        for t in [
-            "",
-            " ",
-            "a",
-            "plain text, one space.",
-            " lead",
-            "trail ",
-            "two  spaces",
-            "tab\there",
-            "line\nbreak",
-            "nb\u{a0}sp",
-            "\u{a0}lead",
-            "vt\u{b}ff\u{c}cr\r",
-            "ctl\u{7}\u{1f}\u{7f}",
-        ] {
-            assert_eq!(
-                collapse_whitespace(t),
-                crate::document::collapse_whitespace(t),
-                "{t:?}"
-            );
-        }
-    }
-
-    #[test]
     fn plain_markdown_reads_as_blocks() {
         let doc = parse_document(
             "# Terms\n\nFirst line\nwraps here.\n\n- one\n- two\n\n| a | b |\n|---|---|\n| 1 | 2 |\n",

@@ -170,30 +170,26 @@ pub fn collapse_whitespace(text: &str) -> String {
 }
 
 /// True when `bytes` is printable ASCII with single spaces and no space at
-/// either end: already collapsed, as nearly every stored block is. One pass
-/// per chunk with no early exit inside, which the compiler vectorizes.
+/// either end: already collapsed, as nearly every stored block is. The
+/// character check is one branch-free pass per chunk, which the compiler
+/// vectorizes; doubled spaces are looked for with memchr's vectorized
+/// substring search. Every block of a large document goes through here.
 pub(crate) fn is_collapsed_ascii(bytes: &[u8]) -> bool {
+    static DOUBLE_SPACE: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"  "));
     if bytes.first() == Some(&b' ') || bytes.last() == Some(&b' ') {
         return false;
     }
-    let mut rest = bytes;
-    while !rest.is_empty() {
-        let n = rest.len().min(256);
-        let (chunk, tail) = rest.split_at(n);
+    for chunk in bytes.chunks(256) {
         let mut bad = false;
         for &b in chunk {
             bad |= b.wrapping_sub(0x20) > 0x5e;
         }
-        for (a, b) in chunk.iter().zip(&chunk[1..]) {
-            bad |= (*a == b' ') & (*b == b' ');
-        }
-        bad |= chunk[n - 1] == b' ' && tail.first() == Some(&b' ');
         if bad {
             return false;
         }
-        rest = tail;
     }
-    true
+    DOUBLE_SPACE.find(bytes).is_none()
 }
 
 fn collapse_whitespace_slow(text: &str) -> String {
@@ -237,6 +233,36 @@ fn is_non_breaking(ch: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn collapsed_by_definition(t: &str) -> bool {
+        t.bytes().all(|b| (0x20..=0x7e).contains(&b))
+            && !t.starts_with(' ')
+            && !t.ends_with(' ')
+            && !t.contains("  ")
+    }
+
+    proptest::proptest! {
+        /// The fast check is its definition, and such a text is what
+        /// collapsing it gives (the general path agrees with the fast one).
+        #[test]
+        fn fast_collapse_check_matches_its_definition(t in "[ a.\t\n\u{7}\u{7f}\u{a0}é]{0,700}") {
+            proptest::prop_assert_eq!(is_collapsed_ascii(t.as_bytes()), collapsed_by_definition(&t));
+            if collapsed_by_definition(&t) {
+                proptest::prop_assert_eq!(collapse_whitespace_slow(&t), t.clone());
+            }
+        }
+    }
+
+    #[test]
+    fn doubled_spaces_across_chunks_are_found() {
+        for at in [0, 1, 254, 255, 256, 257, 511, 600] {
+            let mut t = "x".repeat(700);
+            t.replace_range(at + 1..at + 3, "  ");
+            assert!(!is_collapsed_ascii(t.as_bytes()), "{at}");
+            t.replace_range(at + 1..at + 3, " x");
+            assert!(is_collapsed_ascii(t.as_bytes()), "{at}");
+        }
+    }
 
     #[test]
     fn collapsed_ascii_fast_path_agrees_with_the_full_rules() {
