@@ -612,13 +612,20 @@ fn diff_command(
             old_label: old.clone(),
             new_label: new.clone(),
         };
-        let text = render_diff(ctx, &d, &old_doc, &new_doc, &header, view);
-        print_paged(ctx, view, &text, out)?;
         let code = exit_code(&d);
+        if view.format == DiffFormat::Json && (ctx.pager.is_none() || view.no_pager) {
+            // No pager to measure it for: written out piece by piece, never
+            // held whole (megabytes for a large document).
+            out.print_with(|sink| json::write_diff_json(&d, 64 * 1024, sink))?;
+        } else {
+            let text = render_diff(ctx, &d, &old_doc, &new_doc, &header, view);
+            print_paged(ctx, view, &text, out)?;
+            std::mem::forget(text);
+        }
         // The command ends here: freeing tens of thousands of blocks one by
         // one would take longer than some of the comparison. The memory is
         // the process's until it exits.
-        std::mem::forget((old_doc, new_doc, d, text));
+        std::mem::forget((old_doc, new_doc, d));
         return Ok(code);
     }
     let store = ctx.store()?;

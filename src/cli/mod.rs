@@ -169,18 +169,34 @@ impl<'a> Output<'a> {
 
     /// Writes `text`; a write error ends the command.
     pub(crate) fn print(&mut self, text: &str) -> Result<(), Error> {
-        self.inner
+        let result = self
+            .inner
             .write_all(text.as_bytes())
-            .and_then(|()| self.inner.flush())
-            .map_err(|source| {
-                if source.kind() == std::io::ErrorKind::BrokenPipe {
-                    self.broken_pipe = true;
-                }
-                Error::Io {
-                    action: "write",
-                    path: "standard output".into(),
-                    source,
-                }
-            })
+            .and_then(|()| self.inner.flush());
+        self.checked(result)
+    }
+
+    /// Writes what `write` produces, piece by piece (for output too large to
+    /// hold whole first); a write error ends the command.
+    pub(crate) fn print_with(
+        &mut self,
+        write: impl FnOnce(&mut dyn FnMut(&[u8]) -> std::io::Result<()>) -> std::io::Result<()>,
+    ) -> Result<(), Error> {
+        let inner = &mut *self.inner;
+        let result = write(&mut |piece: &[u8]| inner.write_all(piece)).and_then(|()| inner.flush());
+        self.checked(result)
+    }
+
+    fn checked(&mut self, result: std::io::Result<()>) -> Result<(), Error> {
+        result.map_err(|source| {
+            if source.kind() == std::io::ErrorKind::BrokenPipe {
+                self.broken_pipe = true;
+            }
+            Error::Io {
+                action: "write",
+                path: "standard output".into(),
+                source,
+            }
+        })
     }
 }

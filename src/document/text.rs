@@ -41,7 +41,10 @@ enum Repr {
     },
     /// A range of a text that lives as long as the process (a file a
     /// one-shot command read and keeps); `plain` as for `Shared`.
-    Kept { text: &'static str, plain: bool },
+    Kept {
+        text: &'static str,
+        plain: bool,
+    },
 }
 
 impl Text {

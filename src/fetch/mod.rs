@@ -272,10 +272,7 @@ fn read_file(
 fn read_kept(path: &Path, size: u64) -> std::io::Result<Cow<'static, [u8]>> {
     let mut file = std::fs::File::open(path)?;
     let len = usize::try_from(size).map_err(std::io::Error::other)?;
-    let mut map = memmap2::MmapOptions::new()
-        .len(len)
-        .populate()
-        .map_anon()?;
+    let mut map = memmap2::MmapOptions::new().len(len).populate().map_anon()?;
     let mut filled = 0;
     while filled < len {
         match file.read(&mut map[filled..]) {

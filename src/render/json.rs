@@ -36,6 +36,24 @@ pub fn to_json_sized<T: Serialize>(value: &T, capacity: usize) -> String {
 /// list, the counts) goes through serde, indented to its place. A test
 /// checks the two writers give the same bytes.
 pub fn diff_to_json(d: &DocDiff) -> String {
+    let mut all = Vec::new();
+    // Writing to a Vec cannot fail.
+    let _ = write_diff_json(d, usize::MAX, &mut |chunk: &[u8]| {
+        all.extend_from_slice(chunk);
+        Ok(())
+    });
+    // Only UTF-8 was written.
+    String::from_utf8(all).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+/// Writes [`diff_to_json`]'s text to `sink` in pieces of about `chunk`
+/// bytes (each ends between two ops), so a large diff can go to standard
+/// output without first being held whole in memory.
+pub fn write_diff_json(
+    d: &DocDiff,
+    chunk: usize,
+    sink: &mut dyn FnMut(&[u8]) -> std::io::Result<()>,
+) -> std::io::Result<()> {
     let text: usize = d
         .body
         .iter()
@@ -46,8 +64,8 @@ pub fn diff_to_json(d: &DocDiff) -> String {
         })
         .sum();
     // An overestimate costs nothing: pages never written are never touched.
-    let mut out =
-        Vec::with_capacity(4096 + 256 * (d.body.len() + d.related.len() + d.meta.len()) + text);
+    let estimate = 4096 + 256 * (d.body.len() + d.related.len() + d.meta.len()) + text;
+    let mut out = Vec::with_capacity(estimate.min(chunk.saturating_add(64 * 1024)));
     out.extend_from_slice(format!("{{\n  \"schema\": {},\n  \"meta\": ", d.schema).as_bytes());
     nested(&mut out, &d.meta, 1);
     out.extend_from_slice(b",\n  \"body\": ");
@@ -68,6 +86,10 @@ pub fn diff_to_json(d: &DocDiff) -> String {
             } else {
                 nested(&mut out, op, 2);
             }
+            if out.len() >= chunk {
+                sink(&out)?;
+                out.clear();
+            }
         }
         out.extend_from_slice(b"\n  ]");
     }
@@ -76,8 +98,7 @@ pub fn diff_to_json(d: &DocDiff) -> String {
     out.extend_from_slice(b",\n  \"stats\": ");
     nested(&mut out, &d.stats, 1);
     out.extend_from_slice(b"\n}\n");
-    // Only UTF-8 was written.
-    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    sink(&out)
 }
 
 /// Appends `value` as serde writes it pretty-printed, at `depth` levels of
@@ -160,7 +181,7 @@ mod tests {
     }
 
     #[test]
-    fn the_fast_writer_gives_serdes_bytes() {
+    fn the_fast_writer_gives_serdes_bytes_in_any_pieces() {
         let old = doc(
             "---\ntitle: \"Old\"\n---\nBefore any heading.\n\n# A \"quoted\" \\ heading \u{e9}\u{1F600}\n\nOne paragraph that stays.\n\nA paragraph that will move away from here.\n\nA paragraph with \u{201c}curly\u{201d} quotes.\n\n## Second\n\nFirst half of a long paragraph. Second half of the same paragraph.\n\nGone soon.\n\n- an item\n",
             "## Related one\n\nhttps://example.org/1\n\n## Related two\n",
@@ -181,6 +202,18 @@ mod tests {
         for (a, b) in cases {
             let d = diff(a, b, &DiffOptions::default());
             assert_eq!(diff_to_json(&d), to_json(&d), "{d:#?}");
+            for chunk in [0, 1, 200] {
+                let mut pieces: Vec<Vec<u8>> = Vec::new();
+                write_diff_json(&d, chunk, &mut |p: &[u8]| {
+                    pieces.push(p.to_vec());
+                    Ok(())
+                })
+                .expect("written");
+                assert_eq!(pieces.concat(), to_json(&d).into_bytes());
+                if chunk == 0 && d.body.len() > 1 {
+                    assert!(pieces.len() > 1, "written in pieces");
+                }
+            }
         }
         let d = diff(&old, &new, &DiffOptions::default());
         assert!(d.body.iter().filter(|op| op.op == OpKind::Equal).count() >= 3);
