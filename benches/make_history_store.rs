@@ -181,7 +181,7 @@ fn main() {
                             + Duration::seconds(s as i64),
                         sha256: sha256_hex(&body),
                         kind: CaptureKind::Markdown,
-                        body,
+                        body: body.into(),
                     };
                     let doc =
                         normalize(&capture, &profiles, &ProfileChoice::Auto).expect("normalize");

@@ -39,7 +39,7 @@ use rustc_hash::FxBuildHasher;
 
 use super::align::align;
 use super::canon::canonical_key_cow;
-use super::model::{BlockOp, BodyStats, OpKind};
+use super::model::{BlockOp, BodyStats, Indexes, OpKind};
 use super::order::heaviest_increasing;
 use super::similarity::{Bag, Words, candidate_pairs, containment, dice, sum};
 use super::words::word_diff;
@@ -547,8 +547,8 @@ impl<'a> Engine<'a> {
         BlockOp {
             op: OpKind::Deleted,
             kind: b.kind,
-            old: vec![o],
-            new: Vec::new(),
+            old: Indexes::one(o),
+            new: Indexes::none(),
             section: b.section.clone(),
             old_section: None,
             old_text: Some(b.text.clone()),
@@ -563,8 +563,8 @@ impl<'a> Engine<'a> {
         BlockOp {
             op: OpKind::Inserted,
             kind: b.kind,
-            old: Vec::new(),
-            new: vec![n],
+            old: Indexes::none(),
+            new: Indexes::one(n),
             section: b.section.clone(),
             old_section: None,
             old_text: None,

@@ -131,8 +131,8 @@ impl OpKind {
 pub struct BlockOp {
     pub op: OpKind,
     pub kind: BlockKind,
-    pub old: Vec<usize>,
-    pub new: Vec<usize>,
+    pub old: Indexes,
+    pub new: Indexes,
     /// Section heading the block stands under: in the new document, or in
     /// the old one for deletions.
     pub section: Option<Text>,
@@ -256,4 +256,111 @@ pub struct RelatedStats {
     pub removed: usize,
     pub moved: usize,
     pub changed: usize,
+}
+
+/// Block indexes of one side of a [`BlockOp`]: none, one (nearly every op,
+/// kept inline: a large document's diff has tens of thousands of ops, and
+/// a `Vec` each was an allocation each), or several consecutive ones (a
+/// split's or merge's pieces). Reads as a `&[usize]`; in JSON, an array.
+#[derive(Clone, Default, PartialEq, Eq, Hash)]
+pub struct Indexes(IndexesRepr);
+
+#[derive(Clone, Default, PartialEq, Eq, Hash)]
+enum IndexesRepr {
+    #[default]
+    None,
+    One(usize),
+    Many(Vec<usize>),
+}
+
+impl Indexes {
+    /// No block.
+    pub fn none() -> Indexes {
+        Indexes(IndexesRepr::None)
+    }
+
+    /// One block.
+    pub fn one(i: usize) -> Indexes {
+        Indexes(IndexesRepr::One(i))
+    }
+}
+
+impl std::ops::Deref for Indexes {
+    type Target = [usize];
+    fn deref(&self) -> &[usize] {
+        match &self.0 {
+            IndexesRepr::None => &[],
+            IndexesRepr::One(i) => std::slice::from_ref(i),
+            IndexesRepr::Many(v) => v,
+        }
+    }
+}
+
+impl From<Vec<usize>> for Indexes {
+    fn from(v: Vec<usize>) -> Self {
+        match v.as_slice() {
+            [] => Indexes::none(),
+            &[i] => Indexes::one(i),
+            _ => Indexes(IndexesRepr::Many(v)),
+        }
+    }
+}
+
+impl FromIterator<usize> for Indexes {
+    fn from_iter<I: IntoIterator<Item = usize>>(iter: I) -> Self {
+        let mut iter = iter.into_iter();
+        let Some(first) = iter.next() else {
+            return Indexes::none();
+        };
+        let Some(second) = iter.next() else {
+            return Indexes::one(first);
+        };
+        let mut v = vec![first, second];
+        v.extend(iter);
+        Indexes(IndexesRepr::Many(v))
+    }
+}
+
+impl<'a> IntoIterator for &'a Indexes {
+    type Item = &'a usize;
+    type IntoIter = std::slice::Iter<'a, usize>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+impl PartialEq<Vec<usize>> for Indexes {
+    fn eq(&self, other: &Vec<usize>) -> bool {
+        **self == **other
+    }
+}
+
+impl PartialEq<[usize]> for Indexes {
+    fn eq(&self, other: &[usize]) -> bool {
+        **self == *other
+    }
+}
+
+impl<const N: usize> PartialEq<[usize; N]> for Indexes {
+    fn eq(&self, other: &[usize; N]) -> bool {
+        **self == other[..]
+    }
+}
+
+impl std::fmt::Debug for Indexes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&**self, f)
+    }
+}
+
+impl Serialize for Indexes {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        (**self).serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Indexes {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Vec::<usize>::deserialize(deserializer).map(Indexes::from)
+    }
 }

@@ -2,8 +2,6 @@
 //!
 //! Both carry a `schema` number; see `docs/json-diff.md` for the diff's shape.
 
-use std::io::Write;
-
 use serde::Serialize;
 
 use crate::diff::{BlockOp, DocDiff, OpKind};
@@ -161,10 +159,25 @@ fn indexes(out: &mut Vec<u8>, list: &[usize]) {
         } else {
             b",\n        "
         });
-        // Writing to a Vec cannot fail.
-        let _ = write!(out, "{n}");
+        push_decimal(out, *n);
     }
     out.extend_from_slice(b"\n      ]");
+}
+
+/// Appends `n` in decimal (what `write!` does, without its formatting
+/// machinery: tens of thousands of indexes in a large diff).
+fn push_decimal(out: &mut Vec<u8>, mut n: usize) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[at..]);
 }
 
 #[cfg(test)]
@@ -178,6 +191,15 @@ mod tests {
         let mut d = parse_document(markdown);
         d.related = parse_related(related);
         d
+    }
+
+    #[test]
+    fn decimals_are_written_as_format_writes_them() {
+        for n in [0, 7, 10, 99, 100, 12345, usize::MAX] {
+            let mut out = Vec::new();
+            push_decimal(&mut out, n);
+            assert_eq!(out, n.to_string().into_bytes());
+        }
     }
 
     #[test]
