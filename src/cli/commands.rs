@@ -579,8 +579,13 @@ fn diff_command(
                 Path::new(name),
             ))?)
         };
-        // The two sides are independent: read and normalize them at once.
-        let (old_capture, new_capture) = both(|| read(old), || read(new));
+        // The two sides are independent: read and normalize them at once,
+        // unless they are small (starting a thread costs more than that).
+        let size = |name: &str| {
+            std::fs::metadata(absolute(&ctx.env.cwd, Path::new(name))).map_or(0, |m| m.len())
+        };
+        let parallel = size(old).saturating_add(size(new)) >= PARALLEL_MIN_BYTES;
+        let (old_capture, new_capture) = both(parallel, || read(old), || read(new));
         let (old_capture, new_capture) = (old_capture?, new_capture?);
         // Stored documents (Markdown) need no profile: loading and compiling
         // them would be most of the work of comparing two small ones.
@@ -604,7 +609,11 @@ fn diff_command(
                 None => normalize::normalize_markdown(capture)?,
             })
         };
-        let (old_doc, new_doc) = both(|| to_document(old_capture), || to_document(new_capture));
+        let (old_doc, new_doc) = both(
+            parallel,
+            || to_document(old_capture),
+            || to_document(new_capture),
+        );
         let (old_doc, new_doc) = (old_doc?, new_doc?);
         let d = diff(&old_doc, &new_doc, &DiffOptions::default());
         let header = term::Header {
@@ -966,8 +975,20 @@ pub(super) fn absolute(cwd: &Path, path: &Path) -> PathBuf {
     }
 }
 
-/// Runs `a` here and `b` on a second thread, and returns both results.
-fn both<A: Send, B: Send>(a: impl FnOnce() -> A + Send, b: impl FnOnce() -> B + Send) -> (A, B) {
+/// Two files to compare from this size (together) up are read and
+/// normalized on two threads.
+const PARALLEL_MIN_BYTES: u64 = 256 * 1024;
+
+/// Runs `a` here and `b` on a second thread when `parallel`, else one after
+/// the other, and returns both results.
+fn both<A: Send, B: Send>(
+    parallel: bool,
+    a: impl FnOnce() -> A + Send,
+    b: impl FnOnce() -> B + Send,
+) -> (A, B) {
+    if !parallel {
+        return (a(), b());
+    }
     std::thread::scope(|scope| {
         let other = scope.spawn(b);
         let first = a();

@@ -521,6 +521,8 @@ impl<'a> Engine<'a> {
             }
         }
         let mut ops = Vec::with_capacity(self.new.len() + leading.len());
+        // Ops whose texts differ, for the word-level diff once all are known.
+        let mut edited_ops: Vec<usize> = Vec::new();
         for &o in &leading {
             ops.push(self.deleted(o));
         }
@@ -528,7 +530,11 @@ impl<'a> Engine<'a> {
             match self.new_unit[n] {
                 None => ops.push(self.inserted(n)),
                 Some(u) if self.units[u].new.start == n => {
-                    ops.push(self.unit_op(&self.units[u], keep[u]));
+                    let (op, edited) = self.unit_op(&self.units[u], keep[u]);
+                    if edited {
+                        edited_ops.push(ops.len());
+                    }
+                    ops.push(op);
                     if let Some(dels) = after.get(&u) {
                         for &o in dels {
                             ops.push(self.deleted(o));
@@ -538,6 +544,7 @@ impl<'a> Engine<'a> {
                 Some(_) => {}
             }
         }
+        add_word_diffs(&mut ops, &edited_ops, self.deadline);
         let stats = stats(&ops);
         BodyDiff { ops, stats }
     }
@@ -574,7 +581,9 @@ impl<'a> Engine<'a> {
         }
     }
 
-    fn unit_op(&self, u: &Unit, in_place: bool) -> BlockOp {
+    /// The op of a unit, and whether its texts differ (it then needs its
+    /// word-level diff, [`add_word_diffs`]).
+    fn unit_op(&self, u: &Unit, in_place: bool) -> (BlockOp, bool) {
         let first_new = &self.new[u.new.start];
         let mut op = BlockOp {
             op: OpKind::Equal,
@@ -611,7 +620,7 @@ impl<'a> Engine<'a> {
             Shape::Split => OpKind::Split,
             Shape::Merge => OpKind::Merged,
             Shape::Pair if !in_place => OpKind::Moved,
-            Shape::Pair if same_raw => return op,
+            Shape::Pair if same_raw => return (op, false),
             Shape::Pair => OpKind::Modified,
         };
         if op.op == OpKind::Moved {
@@ -626,13 +635,44 @@ impl<'a> Engine<'a> {
         };
         let old_text = text(self.old, &u.old);
         let new_text = text(self.new, &u.new);
-        if !same_raw {
-            op.words = word_diff(&old_text, &new_text, self.deadline);
-            op.cosmetic = same_key;
-        }
+        op.cosmetic = !same_raw && same_key;
         op.old_text = Some(old_text);
         op.new_text = Some(new_text);
-        op
+        (op, !same_raw)
+    }
+}
+
+/// From this many edited blocks up, their word-level diffs are computed on
+/// two threads.
+const PARALLEL_WORDS_MIN: usize = 32;
+
+/// Fills in the word-level diff of the ops at `edited` (their texts are set).
+fn add_word_diffs(ops: &mut [BlockOp], edited: &[usize], deadline: Option<Instant>) {
+    let words = |indexes: &[usize]| -> Vec<Vec<super::model::WordOp>> {
+        indexes
+            .iter()
+            .map(|&i| {
+                let op = &ops[i];
+                let old = op.old_text.as_deref().unwrap_or_default();
+                let new = op.new_text.as_deref().unwrap_or_default();
+                word_diff(old, new, deadline)
+            })
+            .collect()
+    };
+    let all = if edited.len() < PARALLEL_WORDS_MIN {
+        words(edited)
+    } else {
+        let (first, second) = edited.split_at(edited.len() / 2);
+        std::thread::scope(|scope| {
+            let other = scope.spawn(|| words(second));
+            let mut all = words(first);
+            // A panic in the other thread is a bug in `word_diff`; surface it.
+            all.extend(other.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+            all
+        })
+    };
+    for (&i, w) in edited.iter().zip(all) {
+        ops[i].words = w;
     }
 }
 
