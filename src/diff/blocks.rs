@@ -667,7 +667,11 @@ fn add_word_diffs(ops: &mut [BlockOp], edited: &[usize], deadline: Option<Instan
             let other = scope.spawn(|| words(second));
             let mut all = words(first);
             // A panic in the other thread is a bug in `word_diff`; surface it.
-            all.extend(other.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+            all.extend(
+                other
+                    .join()
+                    .unwrap_or_else(|e| std::panic::resume_unwind(e)),
+            );
             all
         })
     };
