@@ -327,10 +327,13 @@ impl<'a> Engine<'a> {
                 self.new.len(),
             )));
         for (o1, n1, o_end, n_end) in bounds {
-            let olds: Vec<usize> = (o0..o1).filter(|&o| self.old_unit[o].is_none()).collect();
-            let news: Vec<usize> = (n0..n1).filter(|&n| self.new_unit[n].is_none()).collect();
-            if !olds.is_empty() && !news.is_empty() {
-                out.push((olds, news));
+            // Most gaps between in-order units are empty on one side.
+            if o0 < o1 && n0 < n1 {
+                let olds: Vec<usize> = (o0..o1).filter(|&o| self.old_unit[o].is_none()).collect();
+                let news: Vec<usize> = (n0..n1).filter(|&n| self.new_unit[n].is_none()).collect();
+                if !olds.is_empty() && !news.is_empty() {
+                    out.push((olds, news));
+                }
             }
             o0 = o_end;
             n0 = n_end;
