@@ -27,14 +27,14 @@ use std::sync::LazyLock;
 use chrono::{DateTime, FixedOffset};
 use redline::diff::{self as engine, BlockOp, DiffOptions, DocDiff, OpKind, WordOp, WordTag};
 use redline::document::markdown::{
-    document_to_markdown, parse_document, parse_related, related_to_markdown,
+    document_to_markdown, parse_document, parse_document_shared, parse_related, related_to_markdown,
 };
 use redline::document::{
     Block, BlockKind, Document, Meta, RelatedItem, assign_sections, collapse_whitespace,
 };
 use redline::fetch::{Capture, CaptureKind};
 use redline::normalize::{NormalizeError, ProfileChoice, Profiles, normalize_report};
-use redline::render::{html, json::to_json, md, stat, term};
+use redline::render::{html, json, json::to_json, md, stat, term};
 
 static PROFILES: LazyLock<Profiles> = LazyLock::new(Profiles::builtin);
 
@@ -144,11 +144,20 @@ fn check_document(doc: &Document) {
     assert_eq!(sections, doc.body, "sections do not follow the headings");
 
     // The store keeps document.md and related.md and reads them back.
-    let mut stored = parse_document(&document_to_markdown(doc));
+    let markdown = document_to_markdown(doc);
+    let mut stored = parse_document(&markdown);
     stored.related = parse_related(&related_to_markdown(&doc.related));
     assert_eq!(
         &stored, doc,
         "the document does not read back from its Markdown"
+    );
+    // Read as the store and `redline diff` read it: block texts sharing the
+    // file's text.
+    let mut shared = parse_document_shared(std::sync::Arc::new(markdown));
+    shared.related = stored.related.clone();
+    assert_eq!(
+        &shared, doc,
+        "the document does not read back from its Markdown when shared"
     );
 }
 
@@ -303,6 +312,11 @@ fn render_all(old: &Document, new: &Document, d: &DocDiff, opts: u8) {
     );
     let _ = md::render(d, &header, &md::MdOptions { show_cosmetic });
     let json = to_json(d);
+    assert_eq!(
+        json::diff_to_json(d),
+        json,
+        "the fast JSON writer differs from serde's"
+    );
     let back: DocDiff = serde_json::from_str(&json).expect("the JSON diff reads back");
     assert_eq!(
         &back, d,
