@@ -31,8 +31,50 @@ pub(crate) struct Words {
 }
 
 impl Words {
+    /// [`Words::bag`] of an ASCII text, byte by byte (the same words and ids:
+    /// for ASCII, alphanumeric and lower case are the ASCII ones).
+    fn ascii_bag(&mut self, text: &str) -> Bag {
+        let bytes = text.as_bytes();
+        let mut bag = Vec::with_capacity(bytes.len() / 4);
+        let mut lower = String::new();
+        let mut i = 0;
+        while i < bytes.len() {
+            if !bytes[i].is_ascii_alphanumeric() {
+                i += 1;
+                continue;
+            }
+            let start = i;
+            while i < bytes.len() && bytes[i].is_ascii_alphanumeric() {
+                i += 1;
+            }
+            let word = &text[start..i];
+            let word = if word.bytes().any(|b| b.is_ascii_uppercase()) {
+                lower.clear();
+                lower.push_str(word);
+                lower.make_ascii_lowercase();
+                lower.as_str()
+            } else {
+                word
+            };
+            let id = match self.ids.get(word) {
+                Some(&id) => id,
+                None => {
+                    let id = self.ids.len() as u32;
+                    self.ids.insert(word.to_string(), id);
+                    id
+                }
+            };
+            bag.push(id);
+        }
+        bag.sort_unstable();
+        bag
+    }
+
     /// The bag of words of a canonical text.
     pub(crate) fn bag(&mut self, canonical: &str) -> Bag {
+        if canonical.is_ascii() {
+            return self.ascii_bag(canonical);
+        }
         let mut bag: Bag = canonical
             .split(|c: char| !c.is_alphanumeric())
             .filter(|w| !w.is_empty())
@@ -144,7 +186,7 @@ fn probe(
     let mut hits: FxHashMap<usize, usize> = FxHashMap::default();
     for &q in queries {
         let bag = &query_bags[q];
-        let mut probes: Vec<(usize, u32)> = Vec::new();
+        let mut probes: Vec<(usize, u32)> = Vec::with_capacity(bag.len());
         for (k, &w) in bag.iter().enumerate() {
             if k > 0 && bag[k - 1] == w {
                 continue;
@@ -172,6 +214,30 @@ fn probe(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// ASCII texts get the same bags, ids included, byte by byte.
+        #[test]
+        fn ascii_bags_are_the_general_ones(texts in proptest::collection::vec("[a-zA-Z0-9 ,.'\\-]{0,60}", 1..6)) {
+            let mut fast = Words::default();
+            let mut general = Words::default();
+            for t in &texts {
+                let general_bag: Bag = {
+                    let mut bag: Bag = t
+                        .split(|c: char| !c.is_alphanumeric())
+                        .filter(|w| !w.is_empty())
+                        .map(|w| {
+                            let next = general.ids.len() as u32;
+                            *general.ids.entry(w.to_lowercase()).or_insert(next)
+                        })
+                        .collect();
+                    bag.sort_unstable();
+                    bag
+                };
+                proptest::prop_assert_eq!(fast.bag(t), general_bag);
+            }
+        }
+    }
 
     #[test]
     fn dice_counts_repeated_words() {

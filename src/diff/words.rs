@@ -39,6 +39,14 @@ pub(crate) const WHOLE_REPLACEMENT_BELOW: f64 = 0.35;
 /// digits), whitespace runs, and single punctuation or symbol characters.
 /// Ideographs are one token each. The tokens concatenate to the text.
 pub(crate) fn tokenize(text: &str) -> Vec<&str> {
+    if text.is_ascii() {
+        return tokenize_ascii(text);
+    }
+    tokenize_chars(text)
+}
+
+/// [`tokenize`], character by character (any text).
+fn tokenize_chars(text: &str) -> Vec<&str> {
     let chars: Vec<(usize, char)> = text.char_indices().collect();
     let len = chars.len();
     let end_of = |j: usize| if j < len { chars[j].0 } else { text.len() };
@@ -65,6 +73,48 @@ pub(crate) fn tokenize(text: &str) -> Vec<&str> {
         }
         tokens.push(&text[start..end_of(j)]);
         i = j;
+    }
+    tokens
+}
+
+/// [`tokenize`] of an ASCII text, byte by byte: the same tokens (for ASCII,
+/// word characters are the alphanumeric ones, whitespace is tab to carriage
+/// return and space, and nothing is an ideograph).
+fn tokenize_ascii(text: &str) -> Vec<&str> {
+    let bytes = text.as_bytes();
+    let space = |b: u8| matches!(b, b'\t'..=b'\r' | b' ');
+    let word = |b: u8| b.is_ascii_alphanumeric();
+    let mut tokens = Vec::with_capacity(bytes.len() / 3);
+    let mut i = 0;
+    while i < bytes.len() {
+        let start = i;
+        let b = bytes[i];
+        i += 1;
+        if space(b) {
+            while i < bytes.len() && space(bytes[i]) {
+                i += 1;
+            }
+        } else if word(b) {
+            loop {
+                while i < bytes.len() && word(bytes[i]) {
+                    i += 1;
+                }
+                let joined = i + 1 < bytes.len()
+                    && word(bytes[i + 1])
+                    && match bytes[i] {
+                        b'\'' | b'-' | b'_' => true,
+                        b'.' | b',' | b':' => {
+                            bytes[i - 1].is_ascii_digit() && bytes[i + 1].is_ascii_digit()
+                        }
+                        _ => false,
+                    };
+                if !joined {
+                    break;
+                }
+                i += 2;
+            }
+        }
+        tokens.push(&text[start..i]);
     }
     tokens
 }
@@ -346,6 +396,14 @@ pub(crate) fn check_word_ops(old: &str, new: &str, ops: &[WordOp]) -> Result<(),
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// ASCII texts split the same byte by byte as character by character.
+        #[test]
+        fn ascii_tokens_are_the_general_ones(t in "[a-zA-Z0-9 \t\n\x0b\x0c\r\x1c.,:'_\\-!?]{0,80}") {
+            proptest::prop_assert_eq!(tokenize_ascii(&t), tokenize_chars(&t));
+        }
+    }
 
     fn wd(old: &str, new: &str) -> Vec<WordOp> {
         let ops = word_diff(old, new, None);
