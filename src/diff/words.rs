@@ -61,7 +61,10 @@ fn tokenize_chars(text: &str) -> Vec<&str> {
             }
         } else if is_word_char(c) && !is_ideograph(c) {
             loop {
-                while j < len && is_word_char(chars[j].1) && !is_ideograph(chars[j].1) {
+                while j < len
+                    && (is_format(chars[j].1)
+                        || is_word_char(chars[j].1) && !is_ideograph(chars[j].1))
+                {
                     j += 1;
                 }
                 if j + 1 < len && joins(chars[j - 1].1, chars[j].1, chars[j + 1].1) {
@@ -70,6 +73,12 @@ fn tokenize_chars(text: &str) -> Vec<&str> {
                 }
                 break;
             }
+        }
+        // Invisible format characters belong to what precedes them (as in
+        // Unicode word boundaries): a page that hides thousands of them in
+        // its text (zero-width watermarks) must not make each one a token.
+        while j < len && is_format(chars[j].1) {
+            j += 1;
         }
         tokens.push(&text[start..end_of(j)]);
         i = j;
@@ -117,6 +126,13 @@ fn tokenize_ascii(text: &str) -> Vec<&str> {
         tokens.push(&text[start..i]);
     }
     tokens
+}
+
+/// Invisible format characters: soft hyphen, zero-width space and joiners,
+/// direction marks, word joiner and invisible operators, the byte order
+/// mark, the Mongolian vowel separator.
+fn is_format(c: char) -> bool {
+    matches!(c, '\u{AD}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}')
 }
 
 fn is_word_char(c: char) -> bool {
@@ -396,6 +412,25 @@ pub(crate) fn check_word_ops(old: &str, new: &str, ops: &[WordOp]) -> Result<(),
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn invisible_characters_stay_with_what_precedes_them() {
+        let text = "\u{200b}te\u{200c}xt\u{200d}\u{200d} and\u{feff}, more\u{ad}";
+        let tokens = tokenize(text);
+        assert_eq!(
+            tokens,
+            [
+                "\u{200b}",
+                "te\u{200c}xt\u{200d}\u{200d}",
+                " ",
+                "and\u{feff}",
+                ",",
+                " ",
+                "more\u{ad}"
+            ]
+        );
+        assert_eq!(tokens.concat(), text);
+    }
 
     proptest::proptest! {
         /// ASCII texts split the same byte by byte as character by character.
