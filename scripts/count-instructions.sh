@@ -9,6 +9,7 @@
 #   scripts/count-instructions.sh          # totals
 #   TOP=25 scripts/count-instructions.sh   # and the 25 largest redline functions (inclusive)
 #   scripts/count-instructions.sh aeb      # also one pass of benches/aeb.rs (60 HTML pages)
+#   PAIR="OLD NEW" scripts/count-instructions.sh   # also one pair of your own
 #
 # Needs: the Rust toolchain and valgrind. Figures are in BENCHMARKS.md.
 set -euo pipefail
@@ -35,6 +36,10 @@ for bin in "${bins[@]}"; do
   echo "$bin"
   echo "  large pair:      $(count "$bin" diff "$work/old.md" "$work/new.md" --format json) instructions"
   echo "  bundled 1 -> 2:  $(count "$bin" diff "${caps[0]}" "${caps[1]}" --format json) instructions"
+  if [ -n "${PAIR:-}" ]; then
+    read -r pair_old pair_new <<<"$PAIR"
+    echo "  $PAIR:  $(count "$bin" diff "$pair_old" "$pair_new" --format json) instructions"
+  fi
 done
 
 if [ "${1:-}" = "aeb" ]; then
