@@ -35,6 +35,8 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::ops::Range;
 use std::time::Instant;
 
+use std::hash::BuildHasher;
+
 use rustc_hash::FxBuildHasher;
 
 use super::align::align;
@@ -137,20 +139,80 @@ struct Engine<'a> {
 /// threads: keying is the engine's largest single cost on big documents.
 const PARALLEL_KEYS_MIN_BLOCKS: usize = 2_000;
 
-/// Canonical keys of both sides, in parallel when the documents are large.
-fn canonical_keys<'a>(
-    old: &'a [Block],
-    new: &'a [Block],
-) -> (Vec<Cow<'a, str>>, Vec<Cow<'a, str>>) {
-    let keys = |blocks: &'a [Block]| -> Vec<Cow<'a, str>> {
-        blocks
+/// A block's key (kind and canonical text) with its hash, computed once
+/// (on the keying threads) for the interning table.
+#[derive(Clone, Copy)]
+struct Key<'k> {
+    hash: u64,
+    kind: BlockKind,
+    text: &'k str,
+}
+
+impl Key<'_> {
+    fn new(kind: BlockKind, text: &str) -> Key<'_> {
+        Key {
+            hash: FxBuildHasher.hash_one((kind, text)),
+            kind,
+            text,
+        }
+    }
+}
+
+impl std::hash::Hash for Key<'_> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write_u64(self.hash);
+    }
+}
+
+impl PartialEq for Key<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.hash == other.hash && self.kind == other.kind && self.text == other.text
+    }
+}
+
+impl Eq for Key<'_> {}
+
+/// The ids of `blocks`' keys, adding new keys to `ids`.
+fn intern<'k>(
+    ids: &mut HashMap<Key<'k>, u32, FxBuildHasher>,
+    blocks: &[Block],
+    canon: &'k [Cow<'_, str>],
+    hashes: &[u64],
+) -> Vec<u32> {
+    let mut out = Vec::with_capacity(blocks.len());
+    for ((b, c), &hash) in blocks.iter().zip(canon).zip(hashes) {
+        let key = Key {
+            hash,
+            kind: b.kind,
+            text: c,
+        };
+        let next = ids.len() as u32;
+        out.push(*ids.entry(key).or_insert(next));
+    }
+    out
+}
+
+/// One side's canonical keys and their hashes.
+type Keyed<'a> = (Vec<Cow<'a, str>>, Vec<u64>);
+
+/// Canonical keys of both sides and their hashes, in parallel when the
+/// documents are large.
+fn canonical_keys<'a>(old: &'a [Block], new: &'a [Block]) -> (Keyed<'a>, Keyed<'a>) {
+    let keys = |blocks: &'a [Block]| -> Keyed<'a> {
+        let canon: Vec<Cow<'a, str>> = blocks
             .iter()
             .map(|b| match b.text.known_plain() {
                 // Already canonical (and checked when read): its own key.
                 true => Cow::Borrowed(b.text.as_str()),
                 false => canonical_key_cow(&b.text),
             })
-            .collect()
+            .collect();
+        let hashes = blocks
+            .iter()
+            .zip(&canon)
+            .map(|(b, c)| Key::new(b.kind, c).hash)
+            .collect();
+        (canon, hashes)
     };
     if old.len().max(new.len()) < PARALLEL_KEYS_MIN_BLOCKS {
         return (keys(old), keys(new));
@@ -168,25 +230,18 @@ fn canonical_keys<'a>(
 
 impl<'a> Engine<'a> {
     fn new(old: &'a [Block], new: &'a [Block], deadline: Option<Instant>) -> Self {
-        let (old_canon, new_canon) = canonical_keys(old, new);
+        let ((old_canon, old_hashes), (new_canon, new_hashes)) = canonical_keys(old, new);
         // Intern keys to small integers: exact (no hash collisions) and cheap
-        // to compare during alignment.
-        // FxHash: SipHash would dominate on long documents, and the keys are
-        // not hash-flooding input in any way that matters for a local CLI.
-        let mut ids: HashMap<(BlockKind, &str), u32, FxBuildHasher> =
-            HashMap::with_capacity_and_hasher(old.len() + new.len(), FxBuildHasher);
-        let mut old_ids = Vec::with_capacity(old.len());
-        for (b, c) in old.iter().zip(&old_canon) {
-            let next = ids.len() as u32;
-            old_ids.push(*ids.entry((b.kind, c.as_ref())).or_insert(next));
-        }
-        let mut new_ids = Vec::with_capacity(new.len());
-        for (b, c) in new.iter().zip(&new_canon) {
-            let next = ids.len() as u32;
-            new_ids.push(*ids.entry((b.kind, c.as_ref())).or_insert(next));
-        }
-        let key_count = ids.len();
-        drop(ids);
+        // to compare during alignment. FxHash, computed with the keys: SipHash
+        // would dominate on long documents, and the keys are not
+        // hash-flooding input in any way that matters for a local CLI.
+        let (old_ids, new_ids, key_count) = {
+            let mut ids: HashMap<Key, u32, FxBuildHasher> =
+                HashMap::with_capacity_and_hasher(old.len() + new.len(), FxBuildHasher);
+            let old_ids = intern(&mut ids, old, &old_canon, &old_hashes);
+            let new_ids = intern(&mut ids, new, &new_canon, &new_hashes);
+            (old_ids, new_ids, ids.len())
+        };
         Engine {
             key_count,
             old,
