@@ -43,6 +43,14 @@ peak_kb() {
   tail -1 "$work/rss"
 }
 
+# Page faults (minor: a page of memory touched for the first time, or a
+# file page mapped) of one run. On this kind of virtual machine each costs
+# microseconds, so they are a large share of a short run.
+faults() {
+  /usr/bin/time -f '%R' -o "$work/faults" "$@" >/dev/null 2>&1 || true
+  tail -1 "$work/faults"
+}
+
 git_wd() { git diff --no-index --no-color --word-diff "$1" "$2"; }
 red() { "$redline" diff "$1" "$2" --format json; }
 
@@ -57,9 +65,12 @@ cat "$old" "$new" >/dev/null
 r=$(median_ms red "$old" "$new")
 g=$(median_ms git_wd "$old" "$new")
 m=$(peak_kb "$redline" diff "$old" "$new" --format json)
+pf=$(faults "$redline" diff "$old" "$new" --format json)
+gpf=$(faults git diff --no-index --no-color --word-diff "$old" "$new")
 stats=$("$redline" diff "$old" "$new" --format json | tr -d ' \n' | grep -o '"body":{"equal[^}]*}' || true)
 echo "## large pair (input $in_kb KB both sides)"
 echo "redline ${r} ms, git ${g} ms, ratio $(awk -v r="$r" -v g="$g" 'BEGIN{printf "%.2f", r/g}'), redline peak ${m} KB ($(awk -v m="$m" -v i="$in_kb" 'BEGIN{printf "%.1f", m/i}')x input)"
+echo "page faults: redline $pf, git $gpf"
 echo "redline found: $stats"
 if [ -n "${REDLINE_BASELINE:-}" ]; then
   # Interleaved with the current build so both see the same load.
@@ -67,6 +78,7 @@ if [ -n "${REDLINE_BASELINE:-}" ]; then
   r2=$(median_ms red "$old" "$new")
   g2=$(median_ms git_wd "$old" "$new")
   echo "baseline $REDLINE_BASELINE: ${b} ms; this build ${r2} ms; git ${g2} ms (this run)"
+  echo "baseline peak $(peak_kb "$REDLINE_BASELINE" diff "$old" "$new" --format json) KB, page faults $(faults "$REDLINE_BASELINE" diff "$old" "$new" --format json)"
 fi
 echo
 
