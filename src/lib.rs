@@ -46,6 +46,7 @@ pub mod fetch;
 pub mod history;
 pub mod limits;
 pub mod normalize;
+mod parallel;
 pub mod render;
 pub mod report;
 pub mod store;

@@ -19,6 +19,7 @@ use crate::error::Error;
 use crate::exit_codes;
 use crate::fetch::{self, Capture, CaptureKind};
 use crate::normalize::{self, ProfileChoice, Profiles, normalize, normalize_report};
+use crate::parallel::both;
 use crate::render::{html, json, json::to_json, md, stat, term};
 use crate::store::{self, PROFILES_DIR, Recorded, RevSpec, SourceId, Store, Version};
 
@@ -978,24 +979,3 @@ pub(super) fn absolute(cwd: &Path, path: &Path) -> PathBuf {
 /// Two files to compare from this size (together) up are read and
 /// normalized on two threads.
 const PARALLEL_MIN_BYTES: u64 = 256 * 1024;
-
-/// Runs `a` here and `b` on a second thread when `parallel`, else one after
-/// the other, and returns both results.
-fn both<A: Send, B: Send>(
-    parallel: bool,
-    a: impl FnOnce() -> A + Send,
-    b: impl FnOnce() -> B + Send,
-) -> (A, B) {
-    if !parallel {
-        return (a(), b());
-    }
-    std::thread::scope(|scope| {
-        let other = scope.spawn(b);
-        let first = a();
-        // A panic on the other thread is a bug: surface it as one.
-        let second = other
-            .join()
-            .unwrap_or_else(|e| std::panic::resume_unwind(e));
-        (first, second)
-    })
-}

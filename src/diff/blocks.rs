@@ -32,10 +32,9 @@
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::hash::BuildHasher;
 use std::ops::Range;
 use std::time::Instant;
-
-use std::hash::BuildHasher;
 
 use rustc_hash::FxBuildHasher;
 
@@ -46,6 +45,7 @@ use super::order::heaviest_increasing;
 use super::similarity::{Bag, Words, candidate_pairs, containment, dice, sum};
 use super::words::word_diff;
 use crate::document::{Block, BlockKind, Text};
+use crate::parallel::both;
 
 /// Minimum word similarity (Dice over word multisets) for an old and a new
 /// block in the same unaligned stretch to be the same block, edited. Position
@@ -148,16 +148,6 @@ struct Key<'k> {
     text: &'k str,
 }
 
-impl Key<'_> {
-    fn new(kind: BlockKind, text: &str) -> Key<'_> {
-        Key {
-            hash: FxBuildHasher.hash_one((kind, text)),
-            kind,
-            text,
-        }
-    }
-}
-
 impl std::hash::Hash for Key<'_> {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
         state.write_u64(self.hash);
@@ -210,22 +200,12 @@ fn canonical_keys<'a>(old: &'a [Block], new: &'a [Block]) -> (Keyed<'a>, Keyed<'
         let hashes = blocks
             .iter()
             .zip(&canon)
-            .map(|(b, c)| Key::new(b.kind, c).hash)
+            .map(|(b, c)| FxBuildHasher.hash_one((b.kind, c.as_ref())))
             .collect();
         (canon, hashes)
     };
-    if old.len().max(new.len()) < PARALLEL_KEYS_MIN_BLOCKS {
-        return (keys(old), keys(new));
-    }
-    std::thread::scope(|scope| {
-        let other = scope.spawn(|| keys(new));
-        let old_keys = keys(old);
-        // A panic in the other thread is a bug in `canonical_key`; surface it.
-        let new_keys = other
-            .join()
-            .unwrap_or_else(|e| std::panic::resume_unwind(e));
-        (old_keys, new_keys)
-    })
+    let parallel = old.len().max(new.len()) >= PARALLEL_KEYS_MIN_BLOCKS;
+    both(parallel, || keys(old), || keys(new))
 }
 
 impl<'a> Engine<'a> {
@@ -717,22 +697,10 @@ fn add_word_diffs(ops: &mut [BlockOp], edited: &[usize], deadline: Option<Instan
             })
             .collect()
     };
-    let all = if edited.len() < PARALLEL_WORDS_MIN {
-        words(edited)
-    } else {
-        let (first, second) = edited.split_at(edited.len() / 2);
-        std::thread::scope(|scope| {
-            let other = scope.spawn(|| words(second));
-            let mut all = words(first);
-            // A panic in the other thread is a bug in `word_diff`; surface it.
-            all.extend(
-                other
-                    .join()
-                    .unwrap_or_else(|e| std::panic::resume_unwind(e)),
-            );
-            all
-        })
-    };
+    let (first, second) = edited.split_at(edited.len() / 2);
+    let parallel = edited.len() >= PARALLEL_WORDS_MIN;
+    let (mut all, rest) = both(parallel, || words(first), || words(second));
+    all.extend(rest);
     for (&i, w) in edited.iter().zip(all) {
         ops[i].words = w;
     }

@@ -53,8 +53,9 @@ pub(crate) fn heaviest_increasing(items: &[(usize, u128)]) -> Vec<bool> {
             start = i;
         }
     }
-    // tree[r] holds the best (total, item) among a range of ranks, an item
-    // being a run's last; a total of 0 is "none" (weights are positive).
+    // tree[r] holds the best (total, run) among a range of ranks; a total of
+    // 0 is "none" (weights are positive). Runs are numbered in item order,
+    // so the earlier run wins a tie as the earlier item would.
     const NONE: u32 = u32::MAX;
     let better = |x: (u128, u32), y: (u128, u32)| {
         if y.0 > x.0 || (y.0 == x.0 && y.1 < x.1) {
@@ -66,8 +67,6 @@ pub(crate) fn heaviest_increasing(items: &[(usize, u128)]) -> Vec<bool> {
     let mut tree: Vec<(u128, u32)> = vec![(0, NONE); m + 1];
     let mut total = vec![0u128; runs.len()];
     let mut prev = vec![NONE; runs.len()];
-    // Run of each run-ending item, to follow `prev` back.
-    let mut run_of_last = std::collections::HashMap::with_capacity(runs.len());
     for (k, run) in runs.iter().enumerate() {
         let (first, last) = (run.start, run.end - 1);
         let weight: u128 = items[run.clone()].iter().map(|&(_, w)| w).sum();
@@ -80,10 +79,9 @@ pub(crate) fn heaviest_increasing(items: &[(usize, u128)]) -> Vec<bool> {
         }
         total[k] = weight + best.0;
         prev[k] = best.1;
-        run_of_last.insert(last as u32, k);
         let mut r = rank[last] as usize;
         while r <= m {
-            tree[r] = better(tree[r], (total[k], last as u32));
+            tree[r] = better(tree[r], (total[k], k as u32));
             r += r & r.wrapping_neg();
         }
     }
@@ -93,10 +91,10 @@ pub(crate) fn heaviest_increasing(items: &[(usize, u128)]) -> Vec<bool> {
             end = k;
         }
     }
-    let mut cur = Some(end);
-    while let Some(k) = cur {
-        keep[runs[k].clone()].iter_mut().for_each(|x| *x = true);
-        cur = run_of_last.get(&prev[k]).copied();
+    let mut cur = end as u32;
+    while cur != NONE {
+        keep[runs[cur as usize].clone()].fill(true);
+        cur = prev[cur as usize];
     }
     keep
 }

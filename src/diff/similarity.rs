@@ -31,6 +31,16 @@ pub(crate) struct Words {
 }
 
 impl Words {
+    /// The id of a lower-cased word, new if it was not seen before.
+    fn id(&mut self, word: &str) -> u32 {
+        if let Some(&id) = self.ids.get(word) {
+            return id;
+        }
+        let id = self.ids.len() as u32;
+        self.ids.insert(word.to_string(), id);
+        id
+    }
+
     /// [`Words::bag`] of an ASCII text, byte by byte (the same words and ids:
     /// for ASCII, alphanumeric and lower case are the ASCII ones).
     fn ascii_bag(&mut self, text: &str) -> Bag {
@@ -56,15 +66,7 @@ impl Words {
             } else {
                 word
             };
-            let id = match self.ids.get(word) {
-                Some(&id) => id,
-                None => {
-                    let id = self.ids.len() as u32;
-                    self.ids.insert(word.to_string(), id);
-                    id
-                }
-            };
-            bag.push(id);
+            bag.push(self.id(word));
         }
         bag.sort_unstable();
         bag
@@ -80,14 +82,11 @@ impl Words {
             .filter(|w| !w.is_empty())
             .map(|w| {
                 // Most words are lower-case already: look them up as they are.
-                if !w.bytes().any(|b| b.is_ascii_uppercase() || !b.is_ascii())
-                    && let Some(&id) = self.ids.get(w)
-                {
-                    return id;
+                if w.bytes().any(|b| b.is_ascii_uppercase() || !b.is_ascii()) {
+                    self.id(&w.to_lowercase())
+                } else {
+                    self.id(w)
                 }
-                let lower = w.to_lowercase();
-                let next = self.ids.len() as u32;
-                *self.ids.entry(lower).or_insert(next)
             })
             .collect();
         bag.sort_unstable();

@@ -122,18 +122,17 @@ pub fn normalize_markdown(mut capture: Capture) -> Result<Document, NormalizeErr
     // file's text instead of copying it.
     let undeclared = charset.is_none() && content_type.is_none();
     let is_utf8 = |text: &str| undeclared || sniff(text.as_bytes()) == encoding_rs::UTF_8;
+    // Any other text: decoded (a copy) and read.
+    let decoded = |bytes: &[u8]| markdown::parse_document(&sniff(bytes).decode(bytes).0);
     let document = match std::mem::take(&mut capture.body) {
         Cow::Borrowed(bytes) => match std::str::from_utf8(bytes) {
             Ok(text) if is_utf8(text) => markdown::parse_document_kept(text),
-            _ => markdown::parse_document(&sniff(bytes).decode(bytes).0),
+            _ => decoded(bytes),
         },
         Cow::Owned(bytes) => match String::from_utf8(bytes) {
             Ok(text) if is_utf8(&text) => markdown::parse_document_shared(Arc::new(text)),
-            Ok(text) => markdown::parse_document(&sniff(text.as_bytes()).decode(text.as_bytes()).0),
-            Err(e) => {
-                let bytes = e.into_bytes();
-                markdown::parse_document(&sniff(&bytes).decode(&bytes).0)
-            }
+            Ok(text) => decoded(text.as_bytes()),
+            Err(e) => decoded(e.as_bytes()),
         },
     };
     within_limits(&capture, non_empty(&capture, document)?)

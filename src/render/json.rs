@@ -9,19 +9,10 @@ use crate::document::Text;
 
 /// Pretty-printed JSON of any of redline's plain values, with a final newline.
 pub fn to_json<T: Serialize>(value: &T) -> String {
-    to_json_sized(value, 0)
-}
-
-/// [`to_json`] into a buffer of `capacity` bytes to start with: a large diff
-/// is megabytes of JSON, which growing from nothing copies over and over.
-pub fn to_json_sized<T: Serialize>(value: &T, capacity: usize) -> String {
-    let mut out = Vec::with_capacity(capacity);
-    if let Err(e) = serde_json::to_writer_pretty(&mut out, value) {
-        return format!("{{\"error\": {:?}}}\n", e.to_string());
-    }
-    out.push(b'\n');
-    // serde_json writes UTF-8 only.
-    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    let mut out = serde_json::to_string_pretty(value)
+        .unwrap_or_else(|e| format!("{{\"error\": {:?}}}", e.to_string()));
+    out.push('\n');
+    out
 }
 
 /// Pretty-printed JSON of a diff, exactly as [`to_json`] writes it, faster.
@@ -159,25 +150,9 @@ fn indexes(out: &mut Vec<u8>, list: &[usize]) {
         } else {
             b",\n        "
         });
-        push_decimal(out, *n);
+        out.extend_from_slice(itoa::Buffer::new().format(*n).as_bytes());
     }
     out.extend_from_slice(b"\n      ]");
-}
-
-/// Appends `n` in decimal (what `write!` does, without its formatting
-/// machinery: tens of thousands of indexes in a large diff).
-fn push_decimal(out: &mut Vec<u8>, mut n: usize) {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    out.extend_from_slice(&digits[at..]);
 }
 
 #[cfg(test)]
@@ -191,15 +166,6 @@ mod tests {
         let mut d = parse_document(markdown);
         d.related = parse_related(related);
         d
-    }
-
-    #[test]
-    fn decimals_are_written_as_format_writes_them() {
-        for n in [0, 7, 10, 99, 100, 12345, usize::MAX] {
-            let mut out = Vec::new();
-            push_decimal(&mut out, n);
-            assert_eq!(out, n.to_string().into_bytes());
-        }
     }
 
     #[test]
