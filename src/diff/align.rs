@@ -174,7 +174,11 @@ fn longest_increasing(items: &[(usize, usize)]) -> Vec<(usize, usize)> {
     let mut tails: Vec<usize> = Vec::new();
     let mut prev: Vec<Option<usize>> = vec![None; items.len()];
     for (idx, &(_, j)) in items.iter().enumerate() {
-        let l = tails.partition_point(|&t| items[t].1 < j);
+        // Most items extend the longest run (most blocks kept their order).
+        let l = match tails.last() {
+            Some(&t) if items[t].1 < j => tails.len(),
+            _ => tails.partition_point(|&t| items[t].1 < j),
+        };
         prev[idx] = l.checked_sub(1).map(|p| tails[p]);
         if l == tails.len() {
             tails.push(idx);

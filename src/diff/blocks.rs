@@ -42,7 +42,7 @@ use super::align::align;
 use super::canon::canonical_key_cow;
 use super::model::{BlockOp, BodyStats, Indexes, OpKind};
 use super::order::heaviest_increasing;
-use super::similarity::{Bag, Words, candidate_pairs, containment, dice, sum};
+use super::similarity::{Bag, Words, candidate_pairs, common, containment_of, dice, dice_of, sum};
 use super::words::word_diff;
 use crate::document::{Block, BlockKind, Text};
 use crate::parallel::both;
@@ -233,7 +233,7 @@ impl<'a> Engine<'a> {
             new_canon,
             old_unit: vec![None; old.len()],
             new_unit: vec![None; new.len()],
-            units: Vec::new(),
+            units: Vec::with_capacity(old.len().min(new.len())),
             old_bags: Vec::new(),
             new_bags: Vec::new(),
         }
@@ -325,8 +325,10 @@ impl<'a> Engine<'a> {
 
     /// Which units kept their relative order.
     fn in_order(&self) -> Vec<bool> {
-        let mut ids: Vec<usize> = (0..self.units.len()).collect();
-        ids.sort_by_key(|&u| self.units[u].old.start);
+        // Units in order of their first old block (every unit has one).
+        let ids: Vec<usize> = (0..self.old.len())
+            .filter_map(|o| self.old_unit[o].filter(|&u| self.units[u].old.start == o))
+            .collect();
         let items: Vec<(usize, u128)> = ids
             .iter()
             .map(|&u| (self.units[u].new.start, self.weight(&self.units[u])))
@@ -407,7 +409,12 @@ impl<'a> Engine<'a> {
         let news: Vec<usize> = (0..self.new.len())
             .filter(|&n| self.is_free(Side::New, n))
             .collect();
-        let cands = self.candidates(&olds, &news);
+        // Words in common, once per candidate for both directions.
+        let cands: Vec<(usize, usize, usize)> = self
+            .candidates(&olds, &news)
+            .into_iter()
+            .map(|(o, n)| (o, n, common(&self.old_bags[o], &self.new_bags[n])))
+            .collect();
         let mut groups = self.group_candidates(&cands, Side::Old);
         groups.extend(self.group_candidates(&cands, Side::New));
         // Best first, so overlapping candidates (a split that could also be
@@ -457,7 +464,7 @@ impl<'a> Engine<'a> {
     /// `(score, shape, old range, new range)`, at most one per whole block.
     fn group_candidates(
         &self,
-        cands: &[(usize, usize)],
+        cands: &[(usize, usize, usize)],
         whole: Side,
     ) -> Vec<(f64, Shape, Range<usize>, Range<usize>)> {
         let part = match whole {
@@ -466,15 +473,15 @@ impl<'a> Engine<'a> {
         };
         let mut pieces: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
         let mut best_single: HashMap<usize, f64> = HashMap::new();
-        for &(o, n) in cands {
+        for &(o, n, common) in cands {
             let (w, p) = match whole {
                 Side::Old => (o, n),
                 Side::New => (n, o),
             };
             let (wb, pb) = (self.bag(whole, w), self.bag(part, p));
             let single = best_single.entry(w).or_insert(0.0);
-            *single = single.max(dice(wb, pb));
-            if containment(pb, wb) >= PIECE_MIN_CONTAINMENT {
+            *single = single.max(dice_of(common, wb, pb));
+            if containment_of(common, pb) >= PIECE_MIN_CONTAINMENT {
                 pieces.entry(w).or_default().push(p);
             }
         }
@@ -640,10 +647,14 @@ impl<'a> Engine<'a> {
             texts.join(sep)
         };
         let (same_key, same_raw) = match u.shape {
-            Shape::Pair => (
-                self.old_ids[u.old.start] == self.new_ids[u.new.start],
-                self.old[u.old.start].text == first_new.text,
-            ),
+            Shape::Pair => {
+                let old_text = &self.old[u.old.start].text;
+                let same_key = self.old_ids[u.old.start] == self.new_ids[u.new.start];
+                // Texts known plain are their own keys: equal keys, equal
+                // texts, without comparing them again.
+                let known = old_text.known_plain() && first_new.text.known_plain();
+                (same_key, (same_key && known) || *old_text == first_new.text)
+            }
             // Pieces compare as if joined by a space: the paragraph break
             // alone is not a word change.
             Shape::Split | Shape::Merge => {

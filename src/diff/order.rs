@@ -20,21 +20,9 @@ pub(crate) fn heaviest_increasing(items: &[(usize, u128)]) -> Vec<bool> {
     if n == 0 {
         return keep;
     }
-    // Ranks 1..=m of the distinct new positions, and how many items share
-    // each rank.
-    let mut order: Vec<u32> = (0..n as u32).collect();
-    order.sort_unstable_by_key(|&i| items[i as usize].0);
-    let mut rank = vec![0u32; n];
-    let mut shared = vec![false; n + 1];
-    let mut m = 0u32;
-    for (k, &i) in order.iter().enumerate() {
-        if k == 0 || items[i as usize].0 != items[order[k - 1] as usize].0 {
-            m += 1;
-        } else {
-            shared[m as usize] = true;
-        }
-        rank[i as usize] = m;
-    }
+    // Ranks 1..=m of the distinct new positions, and whether several items
+    // share a rank.
+    let (rank, shared, m) = ranks(items);
     let m = m as usize;
     // Runs: consecutive items whose ranks are consecutive and no other item
     // has. Every other item is before or after a whole run in both orders,
@@ -99,6 +87,58 @@ pub(crate) fn heaviest_increasing(items: &[(usize, u128)]) -> Vec<bool> {
     keep
 }
 
+/// Dense ranks (from 1) of the items' positions, whether each rank is
+/// shared by several items (indexed by rank), and the number of ranks.
+/// Positions are usually indexes of a document's blocks, so they are ranked
+/// by counting when they are not much sparser than the items; otherwise by
+/// sorting.
+fn ranks(items: &[(usize, u128)]) -> (Vec<u32>, Vec<bool>, u32) {
+    let max = items.iter().map(|&(p, _)| p).max().unwrap_or(0);
+    if max < items.len().saturating_mul(4).saturating_add(1024) {
+        ranks_by_counting(items, max)
+    } else {
+        ranks_by_sorting(items)
+    }
+}
+
+/// [`ranks`] through a table of items per position, `max` the largest.
+fn ranks_by_counting(items: &[(usize, u128)], max: usize) -> (Vec<u32>, Vec<bool>, u32) {
+    let mut shared = vec![false; items.len() + 1];
+    let mut at = vec![0u32; max + 1];
+    for &(p, _) in items {
+        at[p] += 1;
+    }
+    let mut m = 0u32;
+    for count in &mut at {
+        if *count > 0 {
+            m += 1;
+            shared[m as usize] = *count > 1;
+            *count = m;
+        }
+    }
+    let rank = items.iter().map(|&(p, _)| at[p]).collect();
+    (rank, shared, m)
+}
+
+/// [`ranks`] through sorting.
+fn ranks_by_sorting(items: &[(usize, u128)]) -> (Vec<u32>, Vec<bool>, u32) {
+    let n = items.len();
+    let mut rank = vec![0u32; n];
+    let mut shared = vec![false; n + 1];
+    let mut m = 0u32;
+    let mut order: Vec<u32> = (0..n as u32).collect();
+    order.sort_unstable_by_key(|&i| items[i as usize].0);
+    for (k, &i) in order.iter().enumerate() {
+        if k == 0 || items[i as usize].0 != items[order[k - 1] as usize].0 {
+            m += 1;
+        } else {
+            shared[m as usize] = true;
+        }
+        rank[i as usize] = m;
+    }
+    (rank, shared, m)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -160,6 +200,11 @@ mod tests {
             items in proptest::collection::vec((0usize..40, 1u128..4), 0..60)
         ) {
             proptest::prop_assert_eq!(heaviest_increasing(&items), quadratic(&items));
+            let max = items.iter().map(|&(p, _)| p).max().unwrap_or(0);
+            proptest::prop_assert_eq!(ranks_by_counting(&items, max), ranks_by_sorting(&items));
+            // Sparse positions take the sorting path.
+            let sparse: Vec<(usize, u128)> = items.iter().map(|&(p, w)| (p * 1_000_003, w)).collect();
+            proptest::prop_assert_eq!(heaviest_increasing(&sparse), quadratic(&sparse));
         }
 
         /// Mostly in order, as a long document's matches are: long runs,

@@ -113,18 +113,30 @@ pub(crate) fn common(a: &[u32], b: &[u32]) -> usize {
 
 /// Dice coefficient `2|a∩b| / (|a|+|b|)`, in `0..=1`; 0 when both are empty.
 pub(crate) fn dice(a: &[u32], b: &[u32]) -> f64 {
+    dice_of(common(a, b), a, b)
+}
+
+/// [`dice`] of `a` and `b` with their [`common`] count already known.
+pub(crate) fn dice_of(common: usize, a: &[u32], b: &[u32]) -> f64 {
     if a.is_empty() && b.is_empty() {
         return 0.0;
     }
-    2.0 * common(a, b) as f64 / (a.len() + b.len()) as f64
+    2.0 * common as f64 / (a.len() + b.len()) as f64
 }
 
 /// Share of `part`'s words that are also in `whole`; 0 for an empty part.
+#[cfg(test)]
 pub(crate) fn containment(part: &[u32], whole: &[u32]) -> f64 {
+    containment_of(common(part, whole), part)
+}
+
+/// Share of `part`'s words also in a whole, given their [`common`] count;
+/// 0 for an empty part.
+pub(crate) fn containment_of(common: usize, part: &[u32]) -> f64 {
     if part.is_empty() {
         return 0.0;
     }
-    common(part, whole) as f64 / part.len() as f64
+    common as f64 / part.len() as f64
 }
 
 /// Multiset union (sum) of several bags, sorted.

@@ -163,6 +163,13 @@ fn joins(before: char, mid: char, after: char) -> bool {
 
 /// Count of visible (non-whitespace) characters.
 fn visible(text: &str) -> usize {
+    if text.is_ascii() {
+        // The same count: the ASCII characters `char::is_whitespace` accepts.
+        return text
+            .bytes()
+            .filter(|b| !matches!(b, b'\t'..=b'\r' | b' '))
+            .count();
+    }
     text.chars().filter(|c| !c.is_whitespace()).count()
 }
 
@@ -437,6 +444,12 @@ mod tests {
         #[test]
         fn ascii_tokens_are_the_general_ones(t in "[a-zA-Z0-9 \t\n\x0b\x0c\r\x1c.,:'_\\-!?]{0,80}") {
             proptest::prop_assert_eq!(tokenize_ascii(&t), tokenize_chars(&t));
+        }
+
+        /// The ASCII count of visible characters is the general one.
+        #[test]
+        fn ascii_visible_counts_are_the_general_ones(t in "[ -~\t\n\x0b\x0c\r\x1c-\x1f\x00]{0,80}") {
+            proptest::prop_assert_eq!(visible(&t), t.chars().filter(|c| !c.is_whitespace()).count());
         }
     }
 

@@ -170,26 +170,35 @@ pub fn collapse_whitespace(text: &str) -> String {
 }
 
 /// True when `bytes` is printable ASCII with single spaces and no space at
-/// either end: already collapsed, as nearly every stored block is. The
-/// character check is one branch-free pass per chunk, which the compiler
-/// vectorizes; doubled spaces are looked for with memchr's vectorized
-/// substring search. Every block of a large document goes through here.
+/// either end: already collapsed, as nearly every stored block is. One
+/// branch-free pass per chunk checks both the characters and doubled spaces
+/// (the compiler vectorizes it). Every block of a large document goes
+/// through here.
 pub(crate) fn is_collapsed_ascii(bytes: &[u8]) -> bool {
-    static DOUBLE_SPACE: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
-        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"  "));
     if bytes.first() == Some(&b' ') || bytes.last() == Some(&b' ') {
         return false;
     }
-    for chunk in bytes.chunks(256) {
+    // One pass, in pieces the compiler turns into vector code: a byte
+    // outside printable ASCII, or a space after a space. Pieces overlap by
+    // one byte so no pair of neighbours is missed.
+    let mut start = 0;
+    while start < bytes.len() {
+        let end = (start + 256).min(bytes.len());
+        let piece = &bytes[start..end];
+        let next = &bytes[start + 1..(end + 1).min(bytes.len())];
         let mut bad = false;
-        for &b in chunk {
+        for &b in piece {
             bad |= b.wrapping_sub(0x20) > 0x5e;
+        }
+        for (&a, &b) in piece.iter().zip(next) {
+            bad |= (a == b' ') & (b == b' ');
         }
         if bad {
             return false;
         }
+        start = end;
     }
-    DOUBLE_SPACE.find(bytes).is_none()
+    true
 }
 
 fn collapse_whitespace_slow(text: &str) -> String {
