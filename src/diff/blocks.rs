@@ -299,18 +299,9 @@ impl<'a> Engine<'a> {
     /// Word bags of every block still unmatched.
     fn compute_bags(&mut self) {
         let mut words = Words::default();
-        self.old_bags = (0..self.old.len())
-            .map(|o| match self.old_unit[o] {
-                None => words.bag(&self.old_canon[o]),
-                Some(_) => Bag::new(),
-            })
-            .collect();
-        self.new_bags = (0..self.new.len())
-            .map(|n| match self.new_unit[n] {
-                None => words.bag(&self.new_canon[n]),
-                Some(_) => Bag::new(),
-            })
-            .collect();
+        let old_bags = bags(&self.old_canon, &self.old_unit, &mut words);
+        let new_bags = bags(&self.new_canon, &self.new_unit, &mut words);
+        (self.old_bags, self.new_bags) = (old_bags, new_bags);
     }
 
     /// Weight of a unit when choosing which matches stayed in place: the
@@ -689,6 +680,19 @@ impl<'a> Engine<'a> {
         op.new_text = Some(new_text);
         (op, !same_raw)
     }
+}
+
+/// Word bags of one side's blocks that are not matched yet (others get an
+/// empty bag).
+fn bags<'w>(canon: &'w [Cow<str>], unit: &[Option<usize>], words: &mut Words<'w>) -> Vec<Bag> {
+    canon
+        .iter()
+        .zip(unit)
+        .map(|(c, u)| match u {
+            None => words.bag(c),
+            Some(_) => Bag::new(),
+        })
+        .collect()
 }
 
 /// From this many edited blocks up, their word-level diffs are computed on

@@ -9,6 +9,8 @@
 //! other: [`candidate_pairs`] falls back to an inverted index over each
 //! block's rarest words when a region is large.
 
+use std::borrow::Cow;
+
 use rustc_hash::FxHashMap;
 
 /// Above this many old×new combinations, candidates come from the index.
@@ -24,47 +26,72 @@ const MAX_CANDIDATES: usize = 12;
 /// repetitions (a multiset).
 pub(crate) type Bag = Vec<u32>;
 
-/// Gives every distinct (lower-cased) word a small id.
+/// Class of each byte for splitting ASCII text into words: 0 outside a word,
+/// [`LOWER`] for a lower-case letter or digit, [`UPPER`] for an upper-case
+/// letter (one table lookup per byte instead of several range tests).
+const WORD_CLASS: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let byte = b as u8;
+        table[b] = if byte.is_ascii_uppercase() {
+            UPPER
+        } else if byte.is_ascii_alphanumeric() {
+            LOWER
+        } else {
+            0
+        };
+        b += 1;
+    }
+    table
+};
+const LOWER: u8 = 1;
+const UPPER: u8 = 2;
+
+/// Gives every distinct (lower-cased) word a small id. Words are borrowed
+/// from the texts when they are lower case already, so most cost no copy.
 #[derive(Debug, Default)]
-pub(crate) struct Words {
-    ids: FxHashMap<String, u32>,
+pub(crate) struct Words<'a> {
+    ids: FxHashMap<Cow<'a, str>, u32>,
 }
 
-impl Words {
+impl<'a> Words<'a> {
     /// The id of a lower-cased word, new if it was not seen before.
-    fn id(&mut self, word: &str) -> u32 {
-        if let Some(&id) = self.ids.get(word) {
+    fn id(&mut self, word: Cow<'a, str>) -> u32 {
+        if let Some(&id) = self.ids.get(word.as_ref()) {
             return id;
         }
         let id = self.ids.len() as u32;
-        self.ids.insert(word.to_string(), id);
+        self.ids.insert(word, id);
         id
     }
 
     /// [`Words::bag`] of an ASCII text, byte by byte (the same words and ids:
     /// for ASCII, alphanumeric and lower case are the ASCII ones).
-    fn ascii_bag(&mut self, text: &str) -> Bag {
+    fn ascii_bag(&mut self, text: &'a str) -> Bag {
         let bytes = text.as_bytes();
         let mut bag = Vec::with_capacity(bytes.len() / 4);
-        let mut lower = String::new();
         let mut i = 0;
         while i < bytes.len() {
-            if !bytes[i].is_ascii_alphanumeric() {
+            if WORD_CLASS[usize::from(bytes[i])] == 0 {
                 i += 1;
                 continue;
             }
             let start = i;
-            while i < bytes.len() && bytes[i].is_ascii_alphanumeric() {
+            let mut classes = 0;
+            while let Some(&b) = bytes.get(i) {
+                let class = WORD_CLASS[usize::from(b)];
+                if class == 0 {
+                    break;
+                }
+                classes |= class;
                 i += 1;
             }
             let word = &text[start..i];
-            let word = if word.bytes().any(|b| b.is_ascii_uppercase()) {
-                lower.clear();
-                lower.push_str(word);
-                lower.make_ascii_lowercase();
-                lower.as_str()
+            let word = if classes & UPPER != 0 {
+                Cow::Owned(word.to_ascii_lowercase())
             } else {
-                word
+                Cow::Borrowed(word)
             };
             bag.push(self.id(word));
         }
@@ -73,7 +100,7 @@ impl Words {
     }
 
     /// The bag of words of a canonical text.
-    pub(crate) fn bag(&mut self, canonical: &str) -> Bag {
+    pub(crate) fn bag(&mut self, canonical: &'a str) -> Bag {
         if canonical.is_ascii() {
             return self.ascii_bag(canonical);
         }
@@ -83,9 +110,9 @@ impl Words {
             .map(|w| {
                 // Most words are lower-case already: look them up as they are.
                 if w.bytes().any(|b| b.is_ascii_uppercase() || !b.is_ascii()) {
-                    self.id(&w.to_lowercase())
+                    self.id(Cow::Owned(w.to_lowercase()))
                 } else {
-                    self.id(w)
+                    self.id(Cow::Borrowed(w))
                 }
             })
             .collect();
@@ -184,42 +211,93 @@ fn probe(
     queries: &[usize],
     query_bags: &[Bag],
 ) -> Vec<(usize, usize)> {
-    let mut postings: FxHashMap<u32, Vec<usize>> = FxHashMap::default();
-    for &i in indexed {
-        let bag = &indexed_bags[i];
-        for (k, &w) in bag.iter().enumerate() {
-            if k == 0 || bag[k - 1] != w {
-                postings.entry(w).or_default().push(i);
-            }
-        }
-    }
+    let postings = Postings::new(indexed, indexed_bags);
     let mut out = Vec::new();
-    let mut hits: FxHashMap<usize, usize> = FxHashMap::default();
+    // Probe words shared with each indexed block, for the current query;
+    // `touched` lists the blocks with a count, to reset only those.
+    let mut hits = vec![0u32; indexed.iter().max().map_or(0, |&i| i + 1)];
+    let mut touched: Vec<usize> = Vec::new();
     for &q in queries {
         let bag = &query_bags[q];
         let mut probes: Vec<(usize, u32)> = Vec::with_capacity(bag.len());
-        for (k, &w) in bag.iter().enumerate() {
-            if k > 0 && bag[k - 1] == w {
-                continue;
-            }
-            if let Some(list) = postings.get(&w)
-                && list.len() <= MAX_POSTING
-            {
-                probes.push((list.len(), w));
+        for w in distinct(bag) {
+            let len = postings.blocks(w).len();
+            if (1..=MAX_POSTING).contains(&len) {
+                probes.push((len, w));
             }
         }
         probes.sort_unstable();
-        hits.clear();
         for &(_, w) in probes.iter().take(RARE_PROBES) {
-            for &i in &postings[&w] {
-                *hits.entry(i).or_default() += 1;
+            for &i in postings.blocks(w) {
+                if hits[i] == 0 {
+                    touched.push(i);
+                }
+                hits[i] += 1;
             }
         }
-        let mut ranked: Vec<(usize, usize)> = hits.iter().map(|(&i, &c)| (c, i)).collect();
+        let mut ranked: Vec<(u32, usize)> = touched.iter().map(|&i| (hits[i], i)).collect();
         ranked.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
         out.extend(ranked.iter().take(MAX_CANDIDATES).map(|&(_, i)| (i, q)));
+        for i in touched.drain(..) {
+            hits[i] = 0;
+        }
     }
     out
+}
+
+/// The distinct words of a sorted bag, in order.
+fn distinct(bag: &[u32]) -> impl Iterator<Item = u32> + '_ {
+    bag.iter()
+        .enumerate()
+        .filter(|&(k, &w)| k == 0 || bag[k - 1] != w)
+        .map(|(_, &w)| w)
+}
+
+/// An inverted index: for each word, the blocks that hold it, in the order
+/// they were given. Word ids are small and dense, so it is two arrays rather
+/// than a map of lists.
+struct Postings {
+    /// The blocks holding word `w` are `blocks[start[w]..start[w + 1]]`.
+    start: Vec<usize>,
+    blocks: Vec<usize>,
+}
+
+impl Postings {
+    fn new(indexed: &[usize], bags: &[Bag]) -> Postings {
+        // Bags are sorted: the last word is the largest.
+        let words = indexed
+            .iter()
+            .filter_map(|&i| bags[i].last())
+            .max()
+            .map_or(0, |&w| w as usize + 1);
+        let mut start = vec![0usize; words + 1];
+        for &i in indexed {
+            for w in distinct(&bags[i]) {
+                start[w as usize + 1] += 1;
+            }
+        }
+        for w in 0..words {
+            start[w + 1] += start[w];
+        }
+        let mut next = start.clone();
+        let mut blocks = vec![0usize; start[words]];
+        for &i in indexed {
+            for w in distinct(&bags[i]) {
+                blocks[next[w as usize]] = i;
+                next[w as usize] += 1;
+            }
+        }
+        Postings { start, blocks }
+    }
+
+    /// The blocks holding word `w` (none for a word no indexed block has).
+    fn blocks(&self, w: u32) -> &[usize] {
+        let w = w as usize;
+        match self.start.get(w..w + 2) {
+            Some(&[from, to]) => &self.blocks[from..to],
+            _ => &[],
+        }
+    }
 }
 
 #[cfg(test)]
@@ -239,7 +317,7 @@ mod tests {
                         .filter(|w| !w.is_empty())
                         .map(|w| {
                             let next = general.ids.len() as u32;
-                            *general.ids.entry(w.to_lowercase()).or_insert(next)
+                            *general.ids.entry(Cow::Owned(w.to_lowercase())).or_insert(next)
                         })
                         .collect();
                     bag.sort_unstable();
