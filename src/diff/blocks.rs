@@ -36,6 +36,7 @@ use std::hash::BuildHasher;
 use std::ops::Range;
 use std::time::Instant;
 
+use hashbrown::HashTable;
 use rustc_hash::FxBuildHasher;
 
 use super::align::align;
@@ -139,47 +140,54 @@ struct Engine<'a> {
 /// threads: keying is the engine's largest single cost on big documents.
 const PARALLEL_KEYS_MIN_BLOCKS: usize = 2_000;
 
-/// A block's key (kind and canonical text) with its hash, computed once
-/// (on the keying threads) for the interning table.
+/// One side's blocks with their canonical keys and the keys' hashes.
 #[derive(Clone, Copy)]
-struct Key<'k> {
-    hash: u64,
-    kind: BlockKind,
-    text: &'k str,
+struct KeySide<'k, 'c> {
+    blocks: &'k [Block],
+    canon: &'k [Cow<'c, str>],
+    hashes: &'k [u64],
 }
 
-impl std::hash::Hash for Key<'_> {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        state.write_u64(self.hash);
-    }
-}
-
-impl PartialEq for Key<'_> {
-    fn eq(&self, other: &Self) -> bool {
-        self.hash == other.hash && self.kind == other.kind && self.text == other.text
-    }
-}
-
-impl Eq for Key<'_> {}
-
-/// The ids of `blocks`' keys, adding new keys to `ids`.
-fn intern<'k>(
-    ids: &mut HashMap<Key<'k>, u32, FxBuildHasher>,
-    blocks: &[Block],
-    canon: &'k [Cow<'_, str>],
-    hashes: &[u64],
-) -> Vec<u32> {
-    let mut out = Vec::with_capacity(blocks.len());
-    for ((b, c), &hash) in blocks.iter().zip(canon).zip(hashes) {
-        let key = Key {
-            hash,
-            kind: b.kind,
-            text: c,
+/// Interns both sides' keys (kind and canonical text) to small integers:
+/// equal keys get one id, ids numbered in order of first appearance, the
+/// old side first. Returns the ids of each side and the number of ids.
+///
+/// The table holds `(id, block)` pairs, blocks numbered across both sides
+/// (old ones first), and compares keys through the sides' arrays: 8 bytes an
+/// entry instead of a copy of each key, which on large documents kept the
+/// table out of the cache.
+fn intern(old: KeySide, new: KeySide) -> (Vec<u32>, Vec<u32>, usize) {
+    let key = |g: u32| -> (u64, BlockKind, &str) {
+        let g = g as usize;
+        let (side, i) = match g.checked_sub(old.blocks.len()) {
+            None => (old, g),
+            Some(i) => (new, i),
         };
-        let next = ids.len() as u32;
-        out.push(*ids.entry(key).or_insert(next));
-    }
-    out
+        (side.hashes[i], side.blocks[i].kind, &side.canon[i])
+    };
+    let mut table: HashTable<(u32, u32)> =
+        HashTable::with_capacity(old.blocks.len() + new.blocks.len());
+    let mut count: u32 = 0;
+    let mut ids = |side: KeySide, first: usize| -> Vec<u32> {
+        let mut out = Vec::with_capacity(side.blocks.len());
+        for (i, b) in side.blocks.iter().enumerate() {
+            let this = (side.hashes[i], b.kind, side.canon[i].as_ref());
+            let found = table.find(this.0, |&(_, g)| key(g) == this);
+            out.push(match found {
+                Some(&(id, _)) => id,
+                None => {
+                    let id = count;
+                    count += 1;
+                    table.insert_unique(this.0, (id, (first + i) as u32), |&(_, g)| key(g).0);
+                    id
+                }
+            });
+        }
+        out
+    };
+    let old_ids = ids(old, 0);
+    let new_ids = ids(new, old.blocks.len());
+    (old_ids, new_ids, count as usize)
 }
 
 /// One side's canonical keys and their hashes.
@@ -215,13 +223,18 @@ impl<'a> Engine<'a> {
         // to compare during alignment. FxHash, computed with the keys: SipHash
         // would dominate on long documents, and the keys are not
         // hash-flooding input in any way that matters for a local CLI.
-        let (old_ids, new_ids, key_count) = {
-            let mut ids: HashMap<Key, u32, FxBuildHasher> =
-                HashMap::with_capacity_and_hasher(old.len() + new.len(), FxBuildHasher);
-            let old_ids = intern(&mut ids, old, &old_canon, &old_hashes);
-            let new_ids = intern(&mut ids, new, &new_canon, &new_hashes);
-            (old_ids, new_ids, ids.len())
-        };
+        let (old_ids, new_ids, key_count) = intern(
+            KeySide {
+                blocks: old,
+                canon: &old_canon,
+                hashes: &old_hashes,
+            },
+            KeySide {
+                blocks: new,
+                canon: &new_canon,
+                hashes: &new_hashes,
+            },
+        );
         Engine {
             key_count,
             old,
