@@ -66,18 +66,31 @@ pub(crate) fn align(
             myers(old, new, a, b, deadline, &mut out);
             continue;
         }
-        // Last gap first on the stack, so the first is processed next.
-        let (mut end_a, mut end_b) = (a.end, b.end);
-        for &(i, j) in anchors.iter().rev() {
-            todo.push(Work::Gap(i + 1..end_a, j + 1..end_b));
-            todo.push(Work::Equal {
-                old: i,
-                new: j,
-                len: 1,
-            });
-            (end_a, end_b) = (i, j);
+        // The gaps between anchors (only those with blocks on both sides:
+        // nothing else can align) and runs of adjacent anchors, in order;
+        // pushed last first, so the first is processed next.
+        let mut items: Vec<Work> = Vec::new();
+        let (mut from_a, mut from_b) = (a.start, b.start);
+        for &(i, j) in &anchors {
+            if from_a < i && from_b < j {
+                items.push(Work::Gap(from_a..i, from_b..j));
+            }
+            match items.last_mut() {
+                Some(Work::Equal { old, new, len }) if *old + *len == i && *new + *len == j => {
+                    *len += 1;
+                }
+                _ => items.push(Work::Equal {
+                    old: i,
+                    new: j,
+                    len: 1,
+                }),
+            }
+            (from_a, from_b) = (i + 1, j + 1);
         }
-        todo.push(Work::Gap(a.start..end_a, b.start..end_b));
+        if from_a < a.end && from_b < b.end {
+            items.push(Work::Gap(from_a..a.end, from_b..b.end));
+        }
+        todo.extend(items.into_iter().rev());
     }
     out
 }

@@ -30,33 +30,38 @@ pub struct Text(Repr);
 #[derive(Clone)]
 enum Repr {
     Owned(String),
-    /// `buf[start..end]`, always on character boundaries. `plain` when the
-    /// range is printable ASCII with single spaces and no space at its ends
-    /// (checked once, when made).
+    /// `buf[start..end]`, always on character boundaries. `Plain` variants
+    /// are known to be printable ASCII with single spaces and no space at
+    /// their ends (checked once, when made). Offsets are 32 bits and
+    /// plainness is told by the variant so that a text is 24 bytes, like a
+    /// `String` (a diff holds tens of thousands of them).
     Shared {
         buf: Arc<String>,
-        start: usize,
-        end: usize,
-        plain: bool,
+        start: u32,
+        end: u32,
+    },
+    SharedPlain {
+        buf: Arc<String>,
+        start: u32,
+        end: u32,
     },
     /// A range of a text that lives as long as the process (a file a
-    /// one-shot command read and keeps); `plain` as for `Shared`.
-    Kept {
-        text: &'static str,
-        plain: bool,
-    },
+    /// one-shot command read and keeps); `Plain` as for `Shared`.
+    Kept(&'static str),
+    KeptPlain(&'static str),
 }
 
 impl Text {
     /// A text that is `buf[range]`, sharing `buf`. `None` when the range is
-    /// out of bounds or not on character boundaries.
+    /// out of bounds, not on character boundaries or past 4 GB.
     pub fn shared(buf: &Arc<String>, range: Range<usize>) -> Option<Text> {
         let part = buf.get(range.clone())?;
-        Some(Text(Repr::Shared {
-            buf: Arc::clone(buf),
-            start: range.start,
-            end: range.end,
-            plain: is_collapsed_ascii(part.as_bytes()),
+        let buf = Arc::clone(buf);
+        let start = u32::try_from(range.start).ok()?;
+        let end = u32::try_from(range.end).ok()?;
+        Some(Text(match is_collapsed_ascii(part.as_bytes()) {
+            true => Repr::SharedPlain { buf, start, end },
+            false => Repr::Shared { buf, start, end },
         }))
     }
 
@@ -64,9 +69,9 @@ impl Text {
     /// `None` when the range is out of bounds or not on character boundaries.
     pub fn kept(text: &'static str, range: Range<usize>) -> Option<Text> {
         let part = text.get(range)?;
-        Some(Text(Repr::Kept {
-            text: part,
-            plain: is_collapsed_ascii(part.as_bytes()),
+        Some(Text(match is_collapsed_ascii(part.as_bytes()) {
+            true => Repr::KeptPlain(part),
+            false => Repr::Kept(part),
         }))
     }
 
@@ -75,10 +80,7 @@ impl Text {
     /// form: known for shared texts, which were checked when made. `false`
     /// means only "not known".
     pub fn known_plain(&self) -> bool {
-        matches!(
-            self.0,
-            Repr::Shared { plain: true, .. } | Repr::Kept { plain: true, .. }
-        )
+        matches!(self.0, Repr::SharedPlain { .. } | Repr::KeptPlain(_))
     }
 
     /// The text as a string slice.
@@ -86,10 +88,10 @@ impl Text {
         match &self.0 {
             Repr::Owned(s) => s,
             // In bounds and on boundaries: checked when made.
-            Repr::Shared {
-                buf, start, end, ..
-            } => buf.get(*start..*end).unwrap_or_default(),
-            Repr::Kept { text, .. } => text,
+            Repr::Shared { buf, start, end } | Repr::SharedPlain { buf, start, end } => {
+                buf.get(*start as usize..*end as usize).unwrap_or_default()
+            }
+            Repr::Kept(text) | Repr::KeptPlain(text) => text,
         }
     }
 
@@ -99,22 +101,12 @@ impl Text {
         self.as_str().get(range.clone())?;
         Some(match &self.0 {
             Repr::Owned(s) => Text(Repr::Owned(s[range].to_string())),
-            Repr::Shared { buf, start, .. } => {
-                let (start, end) = (start + range.start, start + range.end);
-                Text(Repr::Shared {
-                    buf: Arc::clone(buf),
-                    start,
-                    end,
-                    plain: is_collapsed_ascii(buf[start..end].as_bytes()),
-                })
+            Repr::Shared { buf, start, .. } | Repr::SharedPlain { buf, start, .. } => {
+                let start = *start as usize;
+                // Inside this text, so within 32 bits like its own offsets.
+                Text::shared(buf, start + range.start..start + range.end)?
             }
-            Repr::Kept { text, .. } => {
-                let part = &text[range];
-                Text(Repr::Kept {
-                    text: part,
-                    plain: is_collapsed_ascii(part.as_bytes()),
-                })
-            }
+            Repr::Kept(text) | Repr::KeptPlain(text) => Text::kept(text, range)?,
         })
     }
 
@@ -122,14 +114,14 @@ impl Text {
     pub fn into_string(self) -> String {
         match self.0 {
             Repr::Owned(s) => s,
-            Repr::Shared { .. } | Repr::Kept { .. } => self.as_str().to_string(),
+            _ => self.as_str().to_string(),
         }
     }
 
     /// True when the text is a range of a shared or kept buffer, not a copy
     /// of its own (for tests).
     pub fn is_shared(&self) -> bool {
-        matches!(self.0, Repr::Shared { .. } | Repr::Kept { .. })
+        !matches!(self.0, Repr::Owned(_))
     }
 }
 
