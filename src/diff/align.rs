@@ -162,11 +162,11 @@ impl Counts {
             self.new_pos[k] = j as u32;
         }
         // New positions of the keys unique on both sides, in old order.
-        let mut candidates: Vec<(usize, usize)> = Vec::new();
+        let mut candidates: Vec<(u32, u32)> = Vec::new();
         for i in a.clone() {
             let k = old[i] as usize;
             if self.old_count[k] == 1 && self.new_count[k] == 1 {
-                candidates.push((i, self.new_pos[k] as usize));
+                candidates.push((i as u32, self.new_pos[k]));
             }
         }
         // Reset only what was touched.
@@ -181,29 +181,34 @@ impl Counts {
 }
 
 /// The longest subsequence of `items` (in order) whose second components
-/// strictly increase; patience sorting, `O(n log n)`.
-fn longest_increasing(items: &[(usize, usize)]) -> Vec<(usize, usize)> {
+/// strictly increase; patience sorting, `O(n log n)`. Positions are 32-bit
+/// (as in [`Counts`]): these arrays are as long as the document.
+fn longest_increasing(items: &[(u32, u32)]) -> Vec<(usize, usize)> {
+    const NONE: u32 = u32::MAX;
     // tails[l] = index of the item ending the best run of length l + 1.
-    let mut tails: Vec<usize> = Vec::new();
-    let mut prev: Vec<Option<usize>> = vec![None; items.len()];
+    let mut tails: Vec<u32> = Vec::new();
+    let mut prev: Vec<u32> = vec![NONE; items.len()];
     for (idx, &(_, j)) in items.iter().enumerate() {
         // Most items extend the longest run (most blocks kept their order).
         let l = match tails.last() {
-            Some(&t) if items[t].1 < j => tails.len(),
-            _ => tails.partition_point(|&t| items[t].1 < j),
+            Some(&t) if items[t as usize].1 < j => tails.len(),
+            _ => tails.partition_point(|&t| items[t as usize].1 < j),
         };
-        prev[idx] = l.checked_sub(1).map(|p| tails[p]);
+        if let Some(l) = l.checked_sub(1) {
+            prev[idx] = tails[l];
+        }
         if l == tails.len() {
-            tails.push(idx);
+            tails.push(idx as u32);
         } else {
-            tails[l] = idx;
+            tails[l] = idx as u32;
         }
     }
     let mut run = Vec::with_capacity(tails.len());
-    let mut at = tails.last().copied();
-    while let Some(idx) = at {
-        run.push(items[idx]);
-        at = prev[idx];
+    let mut at = tails.last().copied().unwrap_or(NONE);
+    while at != NONE {
+        let (i, j) = items[at as usize];
+        run.push((i as usize, j as usize));
+        at = prev[at as usize];
     }
     run.reverse();
     run

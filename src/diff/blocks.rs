@@ -125,11 +125,12 @@ struct Engine<'a> {
     new_ids: Vec<u32>,
     /// Number of distinct keys: ids are `0..key_count`.
     key_count: usize,
-    old_canon: Vec<Cow<'a, str>>,
-    new_canon: Vec<Cow<'a, str>>,
-    /// Unit each block belongs to, if matched.
-    old_unit: Vec<Option<usize>>,
-    new_unit: Vec<Option<usize>>,
+    old_canon: Canon<'a>,
+    new_canon: Canon<'a>,
+    /// Unit each block belongs to, if matched (32 bits: these are
+    /// per-block arrays, and a unit number never exceeds a block number).
+    old_unit: Vec<Option<u32>>,
+    new_unit: Vec<Option<u32>>,
     units: Vec<Unit>,
     /// Word bags, filled only for blocks left unmatched by stages 1 and 2.
     old_bags: Vec<Bag>,
@@ -144,7 +145,7 @@ const PARALLEL_KEYS_MIN_BLOCKS: usize = 2_000;
 #[derive(Clone, Copy)]
 struct KeySide<'k, 'c> {
     blocks: &'k [Block],
-    canon: &'k [Cow<'c, str>],
+    canon: &'k Canon<'c>,
     hashes: &'k [u64],
 }
 
@@ -171,7 +172,7 @@ fn intern(old: KeySide, new: KeySide) -> (Vec<u32>, Vec<u32>, usize) {
     let mut ids = |side: KeySide, first: usize| -> Vec<u32> {
         let mut out = Vec::with_capacity(side.blocks.len());
         for (i, b) in side.blocks.iter().enumerate() {
-            let this = (side.hashes[i], b.kind, side.canon[i].as_ref());
+            let this = (side.hashes[i], b.kind, &side.canon[i]);
             let found = table.find(this.0, |&(_, g)| key(g) == this);
             out.push(match found {
                 Some(&(id, _)) => id,
@@ -190,25 +191,75 @@ fn intern(old: KeySide, new: KeySide) -> (Vec<u32>, Vec<u32>, usize) {
     (old_ids, new_ids, count as usize)
 }
 
+/// One side's canonical keys (kind aside): a block's own text when that is
+/// already canonical (nearly always), else a text made for it. Four bytes a
+/// block instead of a string or a reference each.
+struct Canon<'a> {
+    blocks: &'a [Block],
+    /// Per block, an index into `made`, or [`Canon::OWN`].
+    which: Vec<u32>,
+    made: Vec<String>,
+}
+
+impl<'a> Canon<'a> {
+    const OWN: u32 = u32::MAX;
+
+    fn new(blocks: &'a [Block]) -> Canon<'a> {
+        let mut made = Vec::new();
+        let which = blocks
+            .iter()
+            .map(|b| {
+                // Known plain: already canonical (and checked when read).
+                if b.text.known_plain() {
+                    return Canon::OWN;
+                }
+                match canonical_key_cow(&b.text) {
+                    Cow::Borrowed(_) => Canon::OWN,
+                    Cow::Owned(key) => {
+                        made.push(key);
+                        (made.len() - 1) as u32
+                    }
+                }
+            })
+            .collect();
+        Canon {
+            blocks,
+            which,
+            made,
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.which.len()
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &str> {
+        (0..self.len()).map(|i| &self[i])
+    }
+}
+
+impl std::ops::Index<usize> for Canon<'_> {
+    type Output = str;
+    fn index(&self, i: usize) -> &str {
+        match self.which[i] {
+            Canon::OWN => self.blocks[i].text.as_str(),
+            k => &self.made[k as usize],
+        }
+    }
+}
+
 /// One side's canonical keys and their hashes.
-type Keyed<'a> = (Vec<Cow<'a, str>>, Vec<u64>);
+type Keyed<'a> = (Canon<'a>, Vec<u64>);
 
 /// Canonical keys of both sides and their hashes, in parallel when the
 /// documents are large.
 fn canonical_keys<'a>(old: &'a [Block], new: &'a [Block]) -> (Keyed<'a>, Keyed<'a>) {
     let keys = |blocks: &'a [Block]| -> Keyed<'a> {
-        let canon: Vec<Cow<'a, str>> = blocks
-            .iter()
-            .map(|b| match b.text.known_plain() {
-                // Already canonical (and checked when read): its own key.
-                true => Cow::Borrowed(b.text.as_str()),
-                false => canonical_key_cow(&b.text),
-            })
-            .collect();
+        let canon = Canon::new(blocks);
         let hashes = blocks
             .iter()
-            .zip(&canon)
-            .map(|(b, c)| FxBuildHasher.hash_one((b.kind, c.as_ref())))
+            .zip(canon.iter())
+            .map(|(b, c)| FxBuildHasher.hash_one((b.kind, c)))
             .collect();
         (canon, hashes)
     };
@@ -256,11 +307,11 @@ impl<'a> Engine<'a> {
         let id = self.units.len();
         for o in old.clone() {
             debug_assert!(self.old_unit[o].is_none());
-            self.old_unit[o] = Some(id);
+            self.old_unit[o] = Some(id as u32);
         }
         for n in new.clone() {
             debug_assert!(self.new_unit[n].is_none());
-            self.new_unit[n] = Some(id);
+            self.new_unit[n] = Some(id as u32);
         }
         self.units.push(Unit { shape, old, new });
     }
@@ -331,7 +382,10 @@ impl<'a> Engine<'a> {
     fn in_order(&self) -> Vec<bool> {
         // Units in order of their first old block (every unit has one).
         let ids: Vec<usize> = (0..self.old.len())
-            .filter_map(|o| self.old_unit[o].filter(|&u| self.units[u].old.start == o))
+            .filter_map(|o| {
+                let u = self.old_unit[o]? as usize;
+                (self.units[u].old.start == o).then_some(u)
+            })
             .collect();
         let items: Vec<(usize, u128)> = ids
             .iter()
@@ -560,7 +614,7 @@ impl<'a> Engine<'a> {
         let mut after: HashMap<usize, Vec<usize>> = HashMap::new();
         let mut anchor: Option<usize> = None;
         for o in 0..self.old.len() {
-            match self.old_unit[o] {
+            match self.old_unit[o].map(|u| u as usize) {
                 Some(u) if keep[u] => anchor = Some(u),
                 Some(_) => {}
                 None => match anchor {
@@ -576,7 +630,7 @@ impl<'a> Engine<'a> {
             ops.push(self.deleted(o));
         }
         for n in 0..self.new.len() {
-            match self.new_unit[n] {
+            match self.new_unit[n].map(|u| u as usize) {
                 None => ops.push(self.inserted(n)),
                 Some(u) if self.units[u].new.start == n => {
                     let (op, edited) = self.unit_op(&self.units[u], keep[u]);
@@ -662,7 +716,10 @@ impl<'a> Engine<'a> {
             // Pieces compare as if joined by a space: the paragraph break
             // alone is not a word change.
             Shape::Split | Shape::Merge => {
-                let canon = |c: &[Cow<str>], r: &Range<usize>| c[r.clone()].join(" ");
+                let canon = |c: &Canon, r: &Range<usize>| {
+                    let keys: Vec<&str> = r.clone().map(|i| &c[i]).collect();
+                    keys.join(" ")
+                };
                 (
                     canon(&self.old_canon, &u.old) == canon(&self.new_canon, &u.new),
                     joined(self.old, &u.old, " ") == joined(self.new, &u.new, " "),
@@ -697,7 +754,7 @@ impl<'a> Engine<'a> {
 
 /// Word bags of one side's blocks that are not matched yet (others get an
 /// empty bag).
-fn bags<'w>(canon: &'w [Cow<str>], unit: &[Option<usize>], words: &mut Words<'w>) -> Vec<Bag> {
+fn bags<'w>(canon: &'w Canon, unit: &[Option<u32>], words: &mut Words<'w>) -> Vec<Bag> {
     canon
         .iter()
         .zip(unit)

@@ -52,7 +52,18 @@ pub(crate) fn heaviest_increasing(items: &[(usize, u128)]) -> Vec<bool> {
             x
         }
     };
-    let mut tree: Vec<(u128, u32)> = vec![(0, NONE); m + 1];
+    // Only the ranks runs end at are ever stored in the tree: it is indexed
+    // by `slot[r]`, the number of such ranks up to `r`, so it has one entry
+    // per run instead of one per item.
+    let mut slot = vec![0u32; m + 1];
+    for run in &runs {
+        slot[rank[run.end - 1] as usize] = 1;
+    }
+    for r in 1..=m {
+        slot[r] += slot[r - 1];
+    }
+    let slots = slot[m] as usize;
+    let mut tree: Vec<(u128, u32)> = vec![(0, NONE); slots + 1];
     let mut total = vec![0u128; runs.len()];
     let mut prev = vec![NONE; runs.len()];
     for (k, run) in runs.iter().enumerate() {
@@ -60,15 +71,15 @@ pub(crate) fn heaviest_increasing(items: &[(usize, u128)]) -> Vec<bool> {
         let weight: u128 = items[run.clone()].iter().map(|&(_, w)| w).sum();
         // Best chain ending at a strictly smaller position.
         let mut best = (0, NONE);
-        let mut r = rank[first] as usize - 1;
+        let mut r = slot[rank[first] as usize - 1] as usize;
         while r > 0 {
             best = better(best, tree[r]);
             r &= r - 1;
         }
         total[k] = weight + best.0;
         prev[k] = best.1;
-        let mut r = rank[last] as usize;
-        while r <= m {
+        let mut r = slot[rank[last] as usize] as usize;
+        while r <= slots {
             tree[r] = better(tree[r], (total[k], k as u32));
             r += r & r.wrapping_neg();
         }
