@@ -123,6 +123,7 @@ pub fn parse_document_with_spans(text: &str) -> (Document, Vec<Range<usize>>) {
     parse_from(Source {
         base: text,
         shared: None,
+        plain_lines: false,
     })
 }
 
@@ -134,6 +135,7 @@ pub fn parse_document_shared(text: Arc<String>) -> Document {
     parse_from(Source {
         base: text.as_str(),
         shared: Some(Buffer::Shared(&text)),
+        plain_lines: false,
     })
     .0
 }
@@ -144,6 +146,7 @@ pub fn parse_document_kept(text: &'static str) -> Document {
     parse_from(Source {
         base: text,
         shared: Some(Buffer::Kept(text)),
+        plain_lines: false,
     })
     .0
 }
@@ -161,6 +164,10 @@ enum Buffer<'t> {
 struct Source<'t> {
     base: &'t str,
     shared: Option<Buffer<'t>>,
+    /// Every line of the body is printable ASCII without doubled spaces
+    /// (checked once for the whole body, see [`lines_are_plain`]), so a
+    /// piece of one line without spaces at its ends needs no check of its own.
+    plain_lines: bool,
 }
 
 impl Source<'_> {
@@ -170,10 +177,12 @@ impl Source<'_> {
     fn text(&self, part: &str) -> Text {
         let inner = part.trim_matches(' ');
         let range = span_of(self.base, inner);
-        let text = match self.shared {
-            Some(Buffer::Shared(buf)) => Text::shared(buf, range),
-            Some(Buffer::Kept(all)) => Text::kept(all, range),
-            None => None,
+        let text = match (self.shared, self.plain_lines) {
+            (Some(Buffer::Shared(buf)), true) => Text::shared_plain(buf, range),
+            (Some(Buffer::Shared(buf)), false) => Text::shared(buf, range),
+            (Some(Buffer::Kept(all)), true) => Text::kept_plain(all, range),
+            (Some(Buffer::Kept(all)), false) => Text::kept(all, range),
+            (None, _) => None,
         };
         if let Some(text) = text
             && text.known_plain()
@@ -363,6 +372,12 @@ fn span_of(base: &str, line: &str) -> Range<usize> {
 /// Body blocks and, for each, the byte range of `base` it was read from
 /// (`text` is a slice of `base`).
 fn parse_blocks(src: Source, text: &str) -> (Vec<Block>, Vec<Range<usize>>) {
+    // Blocks only borrow from a shared buffer, so only then does it pay to
+    // check the whole body at once rather than each block on its own.
+    let src = Source {
+        plain_lines: src.shared.is_some() && lines_are_plain(text),
+        ..src
+    };
     let base = src.base;
     let mut body = Vec::new();
     let mut spans: Vec<Range<usize>> = Vec::new();
@@ -426,6 +441,24 @@ fn parse_blocks(src: Source, text: &str) -> (Vec<Block>, Vec<Range<usize>>) {
     (body, spans)
 }
 
+/// True when `text` is printable ASCII and line ends, with no doubled space:
+/// then each of its lines, without spaces at its ends, is a plain text (see
+/// [`Text::known_plain`]). One vectorized pass over a whole document instead
+/// of one per block.
+fn lines_are_plain(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    for chunk in bytes.chunks(4096) {
+        let mut bad = false;
+        for &b in chunk {
+            bad |= (b.wrapping_sub(0x20) > 0x5e) & (b != b'\n');
+        }
+        if bad {
+            return false;
+        }
+    }
+    memchr::memmem::find(bytes, b"  ").is_none()
+}
+
 fn continues_list(body: &[Block], line: &str) -> bool {
     line.starts_with("  ") && body.last().is_some_and(|b| b.kind == BlockKind::ListItem)
 }
@@ -479,6 +512,7 @@ fn escape_paragraph(text: &str) -> String {
                 Source {
                     base: text,
                     shared: None,
+                    plain_lines: false,
                 },
             )
             .is_some();

@@ -65,6 +65,27 @@ impl Text {
         }))
     }
 
+    /// [`Text::shared`] of a range the caller knows to be plain (printable
+    /// ASCII, single spaces, no space at its ends), which is not checked
+    /// again but in debug builds.
+    pub(super) fn shared_plain(buf: &Arc<String>, range: Range<usize>) -> Option<Text> {
+        let part = buf.get(range.clone())?;
+        debug_assert!(is_collapsed_ascii(part.as_bytes()), "{part:?}");
+        Some(Text(Repr::SharedPlain {
+            buf: Arc::clone(buf),
+            start: u32::try_from(range.start).ok()?,
+            end: u32::try_from(range.end).ok()?,
+        }))
+    }
+
+    /// [`Text::kept`] of a range the caller knows to be plain, as for
+    /// [`Text::shared_plain`].
+    pub(super) fn kept_plain(text: &'static str, range: Range<usize>) -> Option<Text> {
+        let part = text.get(range)?;
+        debug_assert!(is_collapsed_ascii(part.as_bytes()), "{part:?}");
+        Some(Text(Repr::KeptPlain(part)))
+    }
+
     /// A text that is `text[range]`, for text kept until the process ends.
     /// `None` when the range is out of bounds or not on character boundaries.
     pub fn kept(text: &'static str, range: Range<usize>) -> Option<Text> {
