@@ -214,9 +214,10 @@ impl<'a> Canon<'a> {
                     return Canon::OWN;
                 }
                 match canonical_key_cow(&b.text) {
-                    Cow::Borrowed(_) => Canon::OWN,
-                    Cow::Owned(key) => {
-                        made.push(key);
+                    // The whole text, unchanged.
+                    Cow::Borrowed(key) if key.len() == b.text.len() => Canon::OWN,
+                    key => {
+                        made.push(key.into_owned());
                         (made.len() - 1) as u32
                     }
                 }
