@@ -125,6 +125,7 @@ pub fn prune(dom: &Dom) {
                 let kind = match &*el.name.local {
                     "figcaption" => Kind::Caption,
                     "object" | "embed" | "iframe" => Kind::Embed,
+                    "script" if is_json_ld(&el.attrs) => Kind::JsonLd,
                     "html" | "body" | "main" | "article" => Kind::Spared,
                     _ => Kind::Other,
                 };
@@ -144,6 +145,10 @@ pub fn prune(dom: &Dom) {
                 descend = false;
             }
             Kind::Embed if names_furniture_node(&node) => candidates.push(node),
+            Kind::JsonLd if !valid_json(&node.text()) => {
+                gone.push(node);
+                descend = false;
+            }
             Kind::Other if furniture => candidates.push(node),
             _ => {}
         }
@@ -166,9 +171,35 @@ pub fn prune(dom: &Dom) {
 enum Kind {
     Caption,
     Embed,
+    /// Structured data (`<script type="application/ld+json">`).
+    JsonLd,
     /// Never pruned by name (the page's own containers), or not an element.
     Spared,
     Other,
+}
+
+/// True for a `<script>` whose type is JSON-LD (`application/ld+json`, in
+/// any case).
+fn is_json_ld(attrs: &[dom_query::Attr]) -> bool {
+    attrs.iter().any(|a| {
+        a.name.local == local_name!("type")
+            && a.value.trim().eq_ignore_ascii_case("application/ld+json")
+    })
+}
+
+/// True when a JSON-LD script's text (inside a CDATA section or not) is
+/// well-formed JSON. `dom_smoothie` 0.19 reads JSON-LD with `gjson`, which
+/// on a malformed `\u` escape (fewer than four hex digits before a
+/// multi-byte character) makes a string of invalid UTF-8: undefined
+/// behaviour, a panic in builds with debug checks. Such a script is removed
+/// before readability runs; redline reads the page's JSON-LD itself, with
+/// serde_json, and a malformed one gives it nothing either.
+fn valid_json(text: &str) -> bool {
+    let text = match text.trim_start().strip_prefix("<![CDATA[") {
+        Some(rest) => rest.split("]]>").next().unwrap_or(rest),
+        None => text,
+    };
+    serde_json::from_str::<serde::de::IgnoredAny>(text.trim()).is_ok()
 }
 
 fn names_furniture_node(node: &NodeRef) -> bool {
@@ -380,6 +411,32 @@ mod tests {
         ] {
             assert!(!is_furniture_word(w.as_bytes()), "{w}");
         }
+    }
+
+    #[test]
+    fn malformed_json_ld_is_removed_and_well_formed_kept() {
+        let dom = Dom::from(
+            "<html><head>\
+             <script type='application/ld+json'>{\"@context\":\"https://schema.org\\u00\u{20ac}\"}</script>\
+             <script type='Application/LD+JSON'> <![CDATA[{\"@type\":\"NewsArticle\"}]]> </script>\
+             <script type='application/ld+json'>{\"@type\":\"NewsArticle\",\"headline\":\"\\u00e9\"}</script>\
+             <script>not json</script>\
+             </head><body><p>Text</p></body></html>",
+        );
+        prune(&dom);
+        let kept: Vec<String> = dom
+            .select("script")
+            .iter()
+            .map(|s| s.text().trim().to_string())
+            .collect();
+        assert_eq!(
+            kept,
+            [
+                "<![CDATA[{\"@type\":\"NewsArticle\"}]]>",
+                "{\"@type\":\"NewsArticle\",\"headline\":\"\\u00e9\"}",
+                "not json",
+            ]
+        );
     }
 
     #[test]
