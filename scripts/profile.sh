@@ -6,6 +6,9 @@
 #   scripts/profile.sh diff    # redline diff --format json on the large pair
 #                              #   (benches/make_large_pair.rs, as bench-large.sh)
 #   scripts/profile.sh batch   # the nightly-batch benchmark (benches/batch.rs)
+#   scripts/profile.sh stat    # user and system time and page faults of whole
+#                              #   processes on the large pair (perf stat, 15
+#                              #   runs): redline, REDLINE_BASELINE if set, git
 #
 # Needs: the Rust toolchain and perf (Debian package linux-perf).
 set -euo pipefail
@@ -15,6 +18,22 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 case "$what" in
+  stat)
+    cargo build --release --locked -q --bin redline --example make_large_pair
+    target/release/examples/make_large_pair "$work" >/dev/null
+    bins=("$PWD/target/release/redline")
+    [ -n "${REDLINE_BASELINE:-}" ] && bins+=("$REDLINE_BASELINE")
+    events=duration_time,user_time,system_time,page-faults
+    for bin in "${bins[@]}"; do
+      echo "$bin diff --format json"
+      perf stat -r 15 -e "$events" "$bin" diff "$work/old.md" "$work/new.md" --format json 2>&1 >/dev/null \
+        | grep -E 'duration_time|user_time|system_time|page-faults' || true
+    done
+    echo "git diff --no-index --word-diff"
+    perf stat -r 15 -e "$events" git diff --no-index --no-color --word-diff "$work/old.md" "$work/new.md" 2>&1 >/dev/null \
+      | grep -E 'duration_time|user_time|system_time|page-faults' || true
+    exit 0
+    ;;
   diff)
     cargo build --release --locked -q --bin redline --example make_large_pair
     target/release/examples/make_large_pair "$work" >/dev/null
@@ -26,7 +45,7 @@ case "$what" in
     bin=$(ls -t target/release/deps/batch-* | grep -v '\.d$' | head -1)
     perf record -q -F 500 --call-graph dwarf -o "$work/perf.data" "$bin" >/dev/null 2>&1
     ;;
-  *) echo "usage: $0 diff|batch" >&2; exit 2 ;;
+  *) echo "usage: $0 diff|batch|stat" >&2; exit 2 ;;
 esac
 
 perf report -i "$work/perf.data" --children --stdio --call-graph=none 2>/dev/null \
