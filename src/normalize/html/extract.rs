@@ -110,10 +110,10 @@ fn percent_encode_non_ascii(text: &str) -> String {
 const PRUNE_MAX_LETTERS: usize = 600;
 
 /// Drops `<figcaption>`s and small elements whose class or id names them as
-/// furniture, and makes embedded media safe for readability
-/// ([`ascii_embed`]). One walk of the page finds all three kinds; captions
-/// and unsafe objects go first, so a container's size is measured without
-/// them, as a reader would see it.
+/// furniture, and makes embedded media and JSON-LD safe for readability
+/// (`ascii_embed`, `valid_json`). One walk of the page finds all four
+/// kinds; captions, unsafe objects and malformed JSON-LD go first, so a
+/// container's size is measured without them, as a reader would see it.
 pub fn prune(dom: &Dom) {
     let mut gone: Vec<NodeRef> = Vec::new();
     let mut candidates: Vec<NodeRef> = Vec::new();
