@@ -443,20 +443,10 @@ fn parse_blocks(src: Source, text: &str) -> (Vec<Block>, Vec<Range<usize>>) {
 
 /// True when `text` is printable ASCII and line ends, with no doubled space:
 /// then each of its lines, without spaces at its ends, is a plain text (see
-/// [`Text::known_plain`]). One vectorized pass over a whole document instead
-/// of one per block.
+/// [`Text::known_plain`]). One pass over a whole document instead of one
+/// per block.
 fn lines_are_plain(text: &str) -> bool {
-    let bytes = text.as_bytes();
-    for chunk in bytes.chunks(4096) {
-        let mut bad = false;
-        for &b in chunk {
-            bad |= (b.wrapping_sub(0x20) > 0x5e) & (b != b'\n');
-        }
-        if bad {
-            return false;
-        }
-    }
-    memchr::memmem::find(bytes, b"  ").is_none()
+    super::is_single_spaced_ascii(text.as_bytes(), true)
 }
 
 fn continues_list(body: &[Block], line: &str) -> bool {

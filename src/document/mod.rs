@@ -170,35 +170,31 @@ pub fn collapse_whitespace(text: &str) -> String {
 }
 
 /// True when `bytes` is printable ASCII with single spaces and no space at
-/// either end: already collapsed, as nearly every stored block is. One
-/// branch-free pass per chunk checks both the characters and doubled spaces
-/// (the compiler vectorizes it). Every block of a large document goes
-/// through here.
+/// either end: already collapsed, as nearly every stored block is. Every
+/// block of a large document goes through here.
 pub(crate) fn is_collapsed_ascii(bytes: &[u8]) -> bool {
-    if bytes.first() == Some(&b' ') || bytes.last() == Some(&b' ') {
-        return false;
-    }
-    // One pass, in pieces the compiler turns into vector code: a byte
-    // outside printable ASCII, or a space after a space. Pieces overlap by
-    // one byte so no pair of neighbours is missed.
-    let mut start = 0;
-    while start < bytes.len() {
-        let end = (start + 256).min(bytes.len());
-        let piece = &bytes[start..end];
-        let next = &bytes[start + 1..(end + 1).min(bytes.len())];
+    bytes.first() != Some(&b' ')
+        && bytes.last() != Some(&b' ')
+        && is_single_spaced_ascii(bytes, false)
+}
+
+/// True when `bytes` is printable ASCII (and line ends, when `lines`) with
+/// no space after a space. The character check is one branch-free pass per
+/// chunk, which the compiler vectorizes; doubled spaces are looked for with
+/// memchr's vectorized substring search.
+pub(crate) fn is_single_spaced_ascii(bytes: &[u8], lines: bool) -> bool {
+    static DOUBLE_SPACE: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"  "));
+    for chunk in bytes.chunks(256) {
         let mut bad = false;
-        for &b in piece {
-            bad |= b.wrapping_sub(0x20) > 0x5e;
-        }
-        for (&a, &b) in piece.iter().zip(next) {
-            bad |= (a == b' ') & (b == b' ');
+        for &b in chunk {
+            bad |= (b.wrapping_sub(0x20) > 0x5e) & !(lines & (b == b'\n'));
         }
         if bad {
             return false;
         }
-        start = end;
     }
-    true
+    DOUBLE_SPACE.find(bytes).is_none()
 }
 
 fn collapse_whitespace_slow(text: &str) -> String {
@@ -260,6 +256,22 @@ mod tests {
                 proptest::prop_assert_eq!(collapse_whitespace_slow(&t), t.clone());
             }
         }
+    }
+
+    #[test]
+    fn whole_bodies_may_have_line_ends_but_no_doubled_space() {
+        assert!(is_single_spaced_ascii(b"One line.\nAnother line.\n", true));
+        assert!(!is_single_spaced_ascii(
+            b"One line.\nAnother line.\n",
+            false
+        ));
+        assert!(!is_single_spaced_ascii(
+            b"One line.\nAnother  line.\n",
+            true
+        ));
+        assert!(!is_single_spaced_ascii(b"One line.\r\nTab\there.", true));
+        let long = format!("{}\n  {}", "x".repeat(254), "y");
+        assert!(!is_single_spaced_ascii(long.as_bytes(), true));
     }
 
     #[test]

@@ -55,35 +55,30 @@ impl Text {
     /// A text that is `buf[range]`, sharing `buf`. `None` when the range is
     /// out of bounds, not on character boundaries or past 4 GB.
     pub fn shared(buf: &Arc<String>, range: Range<usize>) -> Option<Text> {
-        let part = buf.get(range.clone())?;
-        let buf = Arc::clone(buf);
-        let start = u32::try_from(range.start).ok()?;
-        let end = u32::try_from(range.end).ok()?;
-        Some(Text(match is_collapsed_ascii(part.as_bytes()) {
-            true => Repr::SharedPlain { buf, start, end },
-            false => Repr::Shared { buf, start, end },
-        }))
+        let plain = is_collapsed_ascii(buf.get(range.clone())?.as_bytes());
+        Text::shared_as(buf, range, plain)
     }
 
     /// [`Text::shared`] of a range the caller knows to be plain (printable
     /// ASCII, single spaces, no space at its ends), which is not checked
     /// again but in debug builds.
     pub(super) fn shared_plain(buf: &Arc<String>, range: Range<usize>) -> Option<Text> {
-        let part = buf.get(range.clone())?;
-        debug_assert!(is_collapsed_ascii(part.as_bytes()), "{part:?}");
-        Some(Text(Repr::SharedPlain {
-            buf: Arc::clone(buf),
-            start: u32::try_from(range.start).ok()?,
-            end: u32::try_from(range.end).ok()?,
-        }))
+        debug_assert!(
+            buf.get(range.clone())
+                .is_none_or(|p| is_collapsed_ascii(p.as_bytes()))
+        );
+        Text::shared_as(buf, range, true)
     }
 
-    /// [`Text::kept`] of a range the caller knows to be plain, as for
-    /// [`Text::shared_plain`].
-    pub(super) fn kept_plain(text: &'static str, range: Range<usize>) -> Option<Text> {
-        let part = text.get(range)?;
-        debug_assert!(is_collapsed_ascii(part.as_bytes()), "{part:?}");
-        Some(Text(Repr::KeptPlain(part)))
+    fn shared_as(buf: &Arc<String>, range: Range<usize>, plain: bool) -> Option<Text> {
+        buf.get(range.clone())?;
+        let buf = Arc::clone(buf);
+        let start = u32::try_from(range.start).ok()?;
+        let end = u32::try_from(range.end).ok()?;
+        Some(Text(match plain {
+            true => Repr::SharedPlain { buf, start, end },
+            false => Repr::Shared { buf, start, end },
+        }))
     }
 
     /// A text that is `text[range]`, for text kept until the process ends.
@@ -94,6 +89,14 @@ impl Text {
             true => Repr::KeptPlain(part),
             false => Repr::Kept(part),
         }))
+    }
+
+    /// [`Text::kept`] of a range the caller knows to be plain, as for
+    /// [`Text::shared_plain`].
+    pub(super) fn kept_plain(text: &'static str, range: Range<usize>) -> Option<Text> {
+        let part = text.get(range)?;
+        debug_assert!(is_collapsed_ascii(part.as_bytes()), "{part:?}");
+        Some(Text(Repr::KeptPlain(part)))
     }
 
     /// True when the text is known to be printable ASCII with single spaces
