@@ -11,6 +11,7 @@
 //! as a document (blocks split at blank lines, list items and table rows are
 //! blocks of their own).
 
+use std::borrow::Cow;
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -18,6 +19,7 @@ use chrono::NaiveDate;
 
 use super::{
     Block, BlockKind, Document, Meta, RelatedItem, Text, assign_sections, collapse_whitespace,
+    collapse_whitespace_cow,
 };
 
 /// Writes the `document.md` form: front matter, then the body.
@@ -173,7 +175,7 @@ struct Source<'t> {
 impl Source<'_> {
     /// `collapse_whitespace(part)` as a block text: a range of the shared
     /// buffer when `part` (a slice of `base`) is already collapsed but for
-    /// spaces at its ends, else a new string.
+    /// spaces at its ends (plain ASCII or not), else a new string.
     fn text(&self, part: &str) -> Text {
         let inner = part.trim_matches(' ');
         let range = span_of(self.base, inner);
@@ -184,12 +186,16 @@ impl Source<'_> {
             (Some(Buffer::Kept(all)), false) => Text::kept(all, range),
             (None, _) => None,
         };
-        if let Some(text) = text
-            && text.known_plain()
-        {
-            return text;
+        match text {
+            Some(text) if text.known_plain() => text,
+            // Not plain ASCII (or not known to be), but maybe collapsed all
+            // the same, as most text with accents or typographic quotes is:
+            // then still a range of the buffer.
+            text => match collapse_whitespace_cow(inner) {
+                Cow::Borrowed(same) => text.unwrap_or_else(|| Text::from(same)),
+                Cow::Owned(collapsed) => collapsed.into(),
+            },
         }
-        collapse_whitespace(part).into()
     }
 }
 
@@ -572,11 +578,18 @@ mod tests {
         for text in texts {
             let shared = parse_document_shared(Arc::new(text.clone()));
             assert_eq!(shared, parse_document(&text), "{text:?}");
-            // Blocks already in final form share the buffer; others are copies.
+            // Blocks already in final form (ASCII or not) share the buffer;
+            // others are copies.
             for block in &shared.body {
-                let plain = block.text.is_ascii() && !block.text.contains("  ");
-                if block.text.is_shared() {
-                    assert!(plain, "{block:?}");
+                let collapsed = collapse_whitespace(&block.text) == block.text.as_str();
+                assert!(!block.text.is_shared() || collapsed, "{block:?}");
+                let shared_expected = match block.text.as_str() {
+                    "no\u{a0}break and caf\u{e9}" => Some(true),
+                    "One two three." => Some(false),
+                    _ => None,
+                };
+                if let Some(expected) = shared_expected {
+                    assert_eq!(block.text.is_shared(), expected, "{block:?}");
                 }
             }
         }

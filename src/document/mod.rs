@@ -13,6 +13,8 @@ mod text;
 
 pub use text::Text;
 
+use std::borrow::Cow;
+
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -163,10 +165,16 @@ pub fn assign_sections(body: &mut [Block]) {
 /// kept, since publishers put it there on purpose ("10\u{a0}km"); the ends are
 /// trimmed.
 pub fn collapse_whitespace(text: &str) -> String {
-    if is_collapsed_ascii(text.as_bytes()) {
-        return text.to_string();
+    collapse_whitespace_cow(text).into_owned()
+}
+
+/// [`collapse_whitespace`], borrowing `text` when it is already collapsed
+/// (as most text is, ASCII or not): no copy to make.
+pub fn collapse_whitespace_cow(text: &str) -> Cow<'_, str> {
+    if is_collapsed_ascii(text.as_bytes()) || is_collapsed(text) {
+        return Cow::Borrowed(text);
     }
-    collapse_whitespace_slow(text)
+    Cow::Owned(collapse_whitespace_slow(text))
 }
 
 /// True when `bytes` is printable ASCII with single spaces and no space at
@@ -197,32 +205,119 @@ pub(crate) fn is_single_spaced_ascii(bytes: &[u8], lines: bool) -> bool {
     DOUBLE_SPACE.find(bytes).is_none()
 }
 
+/// What collapsing does with a character.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum CharClass {
+    /// Kept as it is.
+    Text,
+    /// Part of a whitespace run.
+    Space,
+    /// Removed: a control character or a bidi override.
+    Dropped,
+}
+
+fn class_of(ch: char) -> CharClass {
+    if ch.is_whitespace() {
+        CharClass::Space
+    } else if matches!(ch, '\0'..='\x1f' | '\x7f'..='\u{9f}') || is_bidi_override(ch) {
+        // Controls: exactly the characters `char::is_control` accepts (the
+        // general category Cc), without its table lookup.
+        CharClass::Dropped
+    } else {
+        CharClass::Text
+    }
+}
+
+/// True when collapsing would leave `text` as it is (any text): nothing to
+/// drop, no whitespace at either end, and every whitespace run one space or
+/// one non-breaking space.
+fn is_collapsed(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let mut after_space = true; // at the start, as after a space
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        // Printable ASCII, most of any text: no decoding, no table lookups.
+        if (0x21..=0x7e).contains(&b) {
+            after_space = false;
+            i += 1;
+            continue;
+        }
+        let Some(ch) = char_at(text, i) else {
+            return false;
+        };
+        i += ch.len_utf8();
+        match class_of(ch) {
+            CharClass::Text => after_space = false,
+            CharClass::Space => {
+                if after_space || !(ch == ' ' || is_non_breaking(ch)) {
+                    return false;
+                }
+                after_space = true;
+            }
+            CharClass::Dropped => return false,
+        }
+    }
+    !after_space || text.is_empty()
+}
+
+/// The character at byte offset `i` of `text` (a character boundary).
+fn char_at(text: &str, i: usize) -> Option<char> {
+    match *text.as_bytes().get(i)? {
+        b @ 0..=0x7f => Some(char::from(b)),
+        _ => text.get(i..)?.chars().next(),
+    }
+}
+
+/// The collapsing itself: runs of kept characters are copied whole, and
+/// ASCII (most of any text) is classified without decoding.
 fn collapse_whitespace_slow(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    let mut run = String::new();
-    for ch in text.chars() {
-        if ch.is_whitespace() {
-            run.push(ch);
-            continue;
-        }
-        if ch.is_control() || is_bidi_override(ch) {
-            // Escape sequences and other controls are never text a reader
-            // sees, and must not reach a terminal; bidi overrides and
-            // isolates reorder what a terminal shows (they can make text
-            // read as something it is not).
-            continue;
-        }
-        if !run.is_empty() {
-            if !out.is_empty() {
-                if run.chars().count() == 1 && is_non_breaking(run.chars().next().unwrap_or(' ')) {
-                    out.push_str(&run);
-                } else {
-                    out.push(' ');
+    // The whitespace run before the next kept character: its length in
+    // characters and its first character.
+    let mut run = 0usize;
+    let mut run_first = ' ';
+    // Start of the kept characters not yet copied.
+    let mut span: Option<usize> = None;
+    let mut i = 0;
+    while let Some(&b) = text.as_bytes().get(i) {
+        let (class, ch) = match b {
+            // Printable ASCII: kept, one byte long like its stand-in.
+            0x21..=0x7e => (CharClass::Text, ' '),
+            _ => match char_at(text, i) {
+                Some(ch) => (class_of(ch), ch),
+                None => break,
+            },
+        };
+        match class {
+            CharClass::Text => {
+                if span.is_none() {
+                    if run > 0 && !out.is_empty() {
+                        if run == 1 && is_non_breaking(run_first) {
+                            out.push(run_first);
+                        } else {
+                            out.push(' ');
+                        }
+                    }
+                    run = 0;
+                    span = Some(i);
                 }
             }
-            run.clear();
+            CharClass::Space | CharClass::Dropped => {
+                if let Some(start) = span.take() {
+                    out.push_str(&text[start..i]);
+                }
+                if class == CharClass::Space {
+                    if run == 0 {
+                        run_first = ch;
+                    }
+                    run += 1;
+                }
+            }
         }
-        out.push(ch);
+        i += ch.len_utf8();
+    }
+    if let Some(start) = span {
+        out.push_str(&text[start..]);
     }
     out
 }
@@ -246,7 +341,50 @@ mod tests {
             && !t.contains("  ")
     }
 
+    /// The rules of [`collapse_whitespace`] written as plainly as possible,
+    /// to check the fast paths against.
+    fn collapse_by_definition(text: &str) -> String {
+        let mut out = String::new();
+        let mut run = String::new();
+        for ch in text.chars() {
+            if ch.is_whitespace() {
+                run.push(ch);
+                continue;
+            }
+            if ch.is_control() || is_bidi_override(ch) {
+                continue;
+            }
+            if !run.is_empty() {
+                if !out.is_empty() {
+                    let mut chars = run.chars();
+                    match (chars.next(), chars.next()) {
+                        (Some(only), None) if is_non_breaking(only) => out.push(only),
+                        _ => out.push(' '),
+                    }
+                }
+                run.clear();
+            }
+            out.push(ch);
+        }
+        out
+    }
+
     proptest::proptest! {
+        /// Collapsing copies runs of kept text whole and classifies ASCII
+        /// without decoding; it gives what the rules say, and a text is
+        /// borrowed exactly when collapsing leaves it as it is.
+        #[test]
+        fn collapsing_follows_its_rules(
+            t in "[ a.\t\n\r\u{7}\u{1b}\u{7f}\u{85}\u{9c}\u{a0}\u{2007}\u{202f}\u{2003}\u{3000}\u{202e}\u{2067}é中]{0,40}"
+        ) {
+            let expected = collapse_by_definition(&t);
+            proptest::prop_assert_eq!(collapse_whitespace_slow(&t), expected.clone());
+            proptest::prop_assert_eq!(is_collapsed(&t), expected == t);
+            let cow = collapse_whitespace_cow(&t);
+            proptest::prop_assert_eq!(matches!(cow, Cow::Borrowed(_)), expected == t);
+            proptest::prop_assert_eq!(cow.as_ref(), expected.as_str());
+        }
+
         /// The fast check is its definition, and such a text is what
         /// collapsing it gives (the general path agrees with the fast one).
         #[test]
