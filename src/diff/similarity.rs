@@ -223,17 +223,19 @@ fn probe(
     // `touched` lists the blocks with a count, to reset only those.
     let mut hits = vec![0u32; indexed.iter().max().map_or(0, |&i| i + 1)];
     let mut touched: Vec<usize> = Vec::new();
+    let mut probes: Vec<(usize, u32)> = Vec::new();
+    let mut ranked: Vec<(std::cmp::Reverse<u32>, usize)> = Vec::new();
     for &q in queries {
-        let bag = &query_bags[q];
-        let mut probes: Vec<(usize, u32)> = Vec::with_capacity(bag.len());
-        for w in distinct(bag) {
+        probes.clear();
+        for w in distinct(&query_bags[q]) {
             let len = postings.blocks(w).len();
             if (1..=MAX_POSTING).contains(&len) {
                 probes.push((len, w));
             }
         }
-        probes.sort_unstable();
-        for &(_, w) in probes.iter().take(RARE_PROBES) {
+        // The rarest words: only which ones matters (every key is distinct,
+        // so the set is the same as the first of a full sort).
+        for &(_, w) in smallest(&mut probes, RARE_PROBES).iter() {
             for &i in postings.blocks(w) {
                 if hits[i] == 0 {
                     touched.push(i);
@@ -241,14 +243,27 @@ fn probe(
                 hits[i] += 1;
             }
         }
-        let mut ranked: Vec<(u32, usize)> = touched.iter().map(|&i| (hits[i], i)).collect();
-        ranked.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-        out.extend(ranked.iter().take(MAX_CANDIDATES).map(|&(_, i)| (i, q)));
+        // Most shared probe words first, then the earliest block.
+        ranked.clear();
+        ranked.extend(touched.iter().map(|&i| (std::cmp::Reverse(hits[i]), i)));
+        let best = smallest(&mut ranked, MAX_CANDIDATES);
+        best.sort_unstable();
+        out.extend(best.iter().map(|&(_, i)| (i, q)));
         for i in touched.drain(..) {
             hits[i] = 0;
         }
     }
     out
+}
+
+/// The `k` smallest items of `items` (all of them when there are fewer), in
+/// no particular order: a partial selection rather than a sort.
+fn smallest<T: Ord>(items: &mut [T], k: usize) -> &mut [T] {
+    if items.len() > k {
+        items.select_nth_unstable(k);
+    }
+    let k = k.min(items.len());
+    &mut items[..k]
 }
 
 /// The distinct words of a sorted bag, in order.
