@@ -234,18 +234,18 @@ fn check_op(old: &Document, new: &Document, op: &BlockOp) {
         return;
     }
     assert_eq!(
-        op.old_text.as_deref(),
+        op.old_text().map(|t| t.as_str()),
         joined(&old.body, &op.old).as_deref(),
         "old_text: {op:?}"
     );
     assert_eq!(
-        op.new_text.as_deref(),
+        op.new_text().map(|t| t.as_str()),
         joined(&new.body, &op.new).as_deref(),
         "new_text: {op:?}"
     );
-    if !op.words.is_empty() {
+    if !op.words().is_empty() {
         let side = |skip: WordTag| -> String {
-            op.words
+            op.words()
                 .iter()
                 .filter(|w| w.op != skip)
                 .map(|w: &WordOp| w.text.as_str())
@@ -253,12 +253,12 @@ fn check_op(old: &Document, new: &Document, op: &BlockOp) {
         };
         assert_eq!(
             Some(side(WordTag::Insert).as_str()),
-            op.old_text.as_deref(),
+            op.old_text().map(|t| t.as_str()),
             "word ops do not rebuild the old text: {op:?}"
         );
         assert_eq!(
             Some(side(WordTag::Delete).as_str()),
-            op.new_text.as_deref(),
+            op.new_text().map(|t| t.as_str()),
             "word ops do not rebuild the new text: {op:?}"
         );
     }

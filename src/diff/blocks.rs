@@ -41,8 +41,8 @@ use rustc_hash::FxBuildHasher;
 
 use super::align::align;
 use super::canon::canonical_key_cow;
-use super::model::{BlockOp, BodyStats, Indexes, OpKind};
-use super::order::heaviest_increasing;
+use super::model::{BlockOp, BodyStats, Indexes, OpChange, OpKind};
+use super::order::heaviest_increasing_by;
 use super::similarity::{Bag, Words, candidate_pairs, common, containment_of, dice, dice_of, sum};
 use super::words::word_diff;
 use crate::document::{Block, BlockKind, Text};
@@ -382,20 +382,18 @@ impl<'a> Engine<'a> {
     /// Which units kept their relative order.
     fn in_order(&self) -> Vec<bool> {
         // Units in order of their first old block (every unit has one).
-        let ids: Vec<usize> = (0..self.old.len())
+        let ids: Vec<u32> = (0..self.old.len())
             .filter_map(|o| {
-                let u = self.old_unit[o]? as usize;
-                (self.units[u].old.start == o).then_some(u)
+                let u = self.old_unit[o]?;
+                (self.units[u as usize].old.start == o).then_some(u)
             })
             .collect();
-        let items: Vec<(usize, u128)> = ids
-            .iter()
-            .map(|&u| (self.units[u].new.start, self.weight(&self.units[u])))
-            .collect();
-        let keep = heaviest_increasing(&items);
+        let unit = |k: usize| &self.units[ids[k] as usize];
+        let keep =
+            heaviest_increasing_by(ids.len(), |k| unit(k).new.start, |k| self.weight(unit(k)));
         let mut out = vec![false; self.units.len()];
         for (k, &u) in ids.iter().enumerate() {
-            out[u] = keep[k];
+            out[u as usize] = keep[k];
         }
         out
     }
@@ -661,10 +659,10 @@ impl<'a> Engine<'a> {
             old: Indexes::one(o),
             new: Indexes::none(),
             section: b.section.clone(),
-            old_section: None,
-            old_text: Some(b.text.clone()),
-            new_text: None,
-            words: Vec::new(),
+            change: Some(Box::new(OpChange {
+                old_text: Some(b.text.clone()),
+                ..OpChange::default()
+            })),
             cosmetic: false,
         }
     }
@@ -677,10 +675,10 @@ impl<'a> Engine<'a> {
             old: Indexes::none(),
             new: Indexes::one(n),
             section: b.section.clone(),
-            old_section: None,
-            old_text: None,
-            new_text: Some(b.text.clone()),
-            words: Vec::new(),
+            change: Some(Box::new(OpChange {
+                new_text: Some(b.text.clone()),
+                ..OpChange::default()
+            })),
             cosmetic: false,
         }
     }
@@ -695,10 +693,7 @@ impl<'a> Engine<'a> {
             old: u.old.clone().collect(),
             new: u.new.clone().collect(),
             section: first_new.section.clone(),
-            old_section: None,
-            old_text: None,
-            new_text: None,
-            words: Vec::new(),
+            change: None,
             cosmetic: false,
         };
         let joined = |blocks: &[Block], r: &Range<usize>, sep: &str| -> String {
@@ -734,9 +729,10 @@ impl<'a> Engine<'a> {
             Shape::Pair if same_raw => return (op, false),
             Shape::Pair => OpKind::Modified,
         };
-        if op.op == OpKind::Moved {
-            op.old_section = self.old[u.old.start].section.clone();
-        }
+        let old_section = match op.op {
+            OpKind::Moved => self.old[u.old.start].section.clone(),
+            _ => None,
+        };
         // One block's text is shared, not copied; pieces are joined.
         let text = |blocks: &[Block], r: &Range<usize>| -> Text {
             match &blocks[r.clone()] {
@@ -747,8 +743,12 @@ impl<'a> Engine<'a> {
         let old_text = text(self.old, &u.old);
         let new_text = text(self.new, &u.new);
         op.cosmetic = !same_raw && same_key;
-        op.old_text = Some(old_text);
-        op.new_text = Some(new_text);
+        op.change = Some(Box::new(OpChange {
+            old_section,
+            old_text: Some(old_text),
+            new_text: Some(new_text),
+            words: Vec::new(),
+        }));
         (op, !same_raw)
     }
 }
@@ -777,8 +777,8 @@ fn add_word_diffs(ops: &mut [BlockOp], edited: &[usize], deadline: Option<Instan
             .iter()
             .map(|&i| {
                 let op = &ops[i];
-                let old = op.old_text.as_deref().unwrap_or_default();
-                let new = op.new_text.as_deref().unwrap_or_default();
+                let old = op.old_text().map_or("", |t| t.as_str());
+                let new = op.new_text().map_or("", |t| t.as_str());
                 word_diff(old, new, deadline)
             })
             .collect()
@@ -788,7 +788,9 @@ fn add_word_diffs(ops: &mut [BlockOp], edited: &[usize], deadline: Option<Instan
     let (mut all, rest) = both(parallel, || words(first), || words(second));
     all.extend(rest);
     for (&i, w) in edited.iter().zip(all) {
-        ops[i].words = w;
+        if !w.is_empty() {
+            ops[i].change_mut().words = w;
+        }
     }
 }
 

@@ -15,14 +15,24 @@ use std::ops::Range;
 /// increase. `items` are `(new_position, weight)` in old order; weights must
 /// be positive. Ties are broken deterministically.
 pub(crate) fn heaviest_increasing(items: &[(usize, u128)]) -> Vec<bool> {
-    let n = items.len();
+    heaviest_increasing_by(items.len(), |i| items[i].0, |i| items[i].1)
+}
+
+/// [`heaviest_increasing`] of `n` items given by their position and weight,
+/// for callers that have them at hand: no list of pairs to build (for the
+/// body of a long document, 32 bytes an item of fresh memory).
+pub(crate) fn heaviest_increasing_by(
+    n: usize,
+    position: impl Fn(usize) -> usize,
+    weight: impl Fn(usize) -> u128,
+) -> Vec<bool> {
     let mut keep = vec![false; n];
     if n == 0 {
         return keep;
     }
     // Ranks 1..=m of the distinct new positions, and whether several items
     // share a rank.
-    let (rank, shared, m) = ranks(items);
+    let (rank, shared, m) = ranks(n, &position);
     let m = m as usize;
     // Runs: consecutive items whose ranks are consecutive and no other item
     // has. Every other item is before or after a whole run in both orders,
@@ -68,7 +78,7 @@ pub(crate) fn heaviest_increasing(items: &[(usize, u128)]) -> Vec<bool> {
     let mut prev = vec![NONE; runs.len()];
     for (k, run) in runs.iter().enumerate() {
         let (first, last) = (run.start, run.end - 1);
-        let weight: u128 = items[run.clone()].iter().map(|&(_, w)| w).sum();
+        let weight: u128 = run.clone().map(&weight).sum();
         // Best chain ending at a strictly smaller position.
         let mut best = (0, NONE);
         let mut r = slot[rank[first] as usize - 1] as usize;
@@ -103,20 +113,24 @@ pub(crate) fn heaviest_increasing(items: &[(usize, u128)]) -> Vec<bool> {
 /// Positions are usually indexes of a document's blocks, so they are ranked
 /// by counting when they are not much sparser than the items; otherwise by
 /// sorting.
-fn ranks(items: &[(usize, u128)]) -> (Vec<u32>, Vec<bool>, u32) {
-    let max = items.iter().map(|&(p, _)| p).max().unwrap_or(0);
-    if max < items.len().saturating_mul(4).saturating_add(1024) {
-        ranks_by_counting(items, max)
+fn ranks(n: usize, position: &impl Fn(usize) -> usize) -> (Vec<u32>, Vec<bool>, u32) {
+    let max = (0..n).map(position).max().unwrap_or(0);
+    if max < n.saturating_mul(4).saturating_add(1024) {
+        ranks_by_counting(n, position, max)
     } else {
-        ranks_by_sorting(items)
+        ranks_by_sorting(n, position)
     }
 }
 
 /// [`ranks`] through a table of items per position, `max` the largest.
-fn ranks_by_counting(items: &[(usize, u128)], max: usize) -> (Vec<u32>, Vec<bool>, u32) {
-    let mut shared = vec![false; items.len() + 1];
+fn ranks_by_counting(
+    n: usize,
+    position: &impl Fn(usize) -> usize,
+    max: usize,
+) -> (Vec<u32>, Vec<bool>, u32) {
+    let mut shared = vec![false; n + 1];
     let mut at = vec![0u32; max + 1];
-    for &(p, _) in items {
+    for p in (0..n).map(position) {
         at[p] += 1;
     }
     let mut m = 0u32;
@@ -127,20 +141,19 @@ fn ranks_by_counting(items: &[(usize, u128)], max: usize) -> (Vec<u32>, Vec<bool
             *count = m;
         }
     }
-    let rank = items.iter().map(|&(p, _)| at[p]).collect();
+    let rank = (0..n).map(|i| at[position(i)]).collect();
     (rank, shared, m)
 }
 
 /// [`ranks`] through sorting.
-fn ranks_by_sorting(items: &[(usize, u128)]) -> (Vec<u32>, Vec<bool>, u32) {
-    let n = items.len();
+fn ranks_by_sorting(n: usize, position: &impl Fn(usize) -> usize) -> (Vec<u32>, Vec<bool>, u32) {
     let mut rank = vec![0u32; n];
     let mut shared = vec![false; n + 1];
     let mut m = 0u32;
     let mut order: Vec<u32> = (0..n as u32).collect();
-    order.sort_unstable_by_key(|&i| items[i as usize].0);
+    order.sort_unstable_by_key(|&i| position(i as usize));
     for (k, &i) in order.iter().enumerate() {
-        if k == 0 || items[i as usize].0 != items[order[k - 1] as usize].0 {
+        if k == 0 || position(i as usize) != position(order[k - 1] as usize) {
             m += 1;
         } else {
             shared[m as usize] = true;
@@ -212,7 +225,11 @@ mod tests {
         ) {
             proptest::prop_assert_eq!(heaviest_increasing(&items), quadratic(&items));
             let max = items.iter().map(|&(p, _)| p).max().unwrap_or(0);
-            proptest::prop_assert_eq!(ranks_by_counting(&items, max), ranks_by_sorting(&items));
+            let position = |i: usize| items[i].0;
+            proptest::prop_assert_eq!(
+                ranks_by_counting(items.len(), &position, max),
+                ranks_by_sorting(items.len(), &position)
+            );
             // Sparse positions take the sorting path.
             let sparse: Vec<(usize, u128)> = items.iter().map(|&(p, w)| (p * 1_000_003, w)).collect();
             proptest::prop_assert_eq!(heaviest_increasing(&sparse), quadratic(&sparse));

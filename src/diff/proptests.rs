@@ -193,39 +193,42 @@ fn apply(old: &Document, d: &DocDiff) -> Result<Vec<String>, String> {
     for op in &d.body {
         if op.op != OpKind::Equal {
             let expected_old = (!op.old.is_empty()).then(|| old_joined(op, "\n\n"));
-            if op.old_text.as_deref() != expected_old.as_deref() {
+            if op.old_text().map(|t| t.as_str()) != expected_old.as_deref() {
                 return Err(format!("old_text mismatch: {op:?}"));
             }
-            if op.op != OpKind::Deleted && op.new_text.is_none() {
+            if op.op != OpKind::Deleted && op.new_text().is_none() {
                 return Err(format!("missing new_text: {op:?}"));
             }
-            if !op.words.is_empty() {
-                let (o, n) = (op.old_text.as_deref(), op.new_text.as_deref());
-                check_word_ops(o.unwrap_or(""), n.unwrap_or(""), &op.words)?;
+            if !op.words().is_empty() {
+                let (o, n) = (
+                    op.old_text().map(|t| t.as_str()),
+                    op.new_text().map(|t| t.as_str()),
+                );
+                check_word_ops(o.unwrap_or(""), n.unwrap_or(""), op.words())?;
             }
         }
         match op.op {
             OpKind::Equal => put(op.new[0], old.body[op.old[0]].text.to_string())?,
             OpKind::Deleted => {}
-            OpKind::Inserted => put(op.new[0], op.new_text.clone().unwrap_or_default().into())?,
+            OpKind::Inserted => put(op.new[0], op.new_text().cloned().unwrap_or_default().into())?,
             OpKind::Modified | OpKind::Moved => {
-                let text = if op.words.is_empty() {
+                let text = if op.words().is_empty() {
                     if op.op == OpKind::Modified {
                         return Err(format!("modified without words: {op:?}"));
                     }
                     old.body[op.old[0]].text.to_string()
                 } else {
-                    new_side(&op.words)
+                    new_side(op.words())
                 };
                 put(op.new[0], text)?;
             }
             OpKind::Split | OpKind::Merged => {
-                let new_text = op.new_text.clone().unwrap_or_default();
-                if op.words.is_empty() {
+                let new_text = op.new_text().cloned().unwrap_or_default();
+                if op.words().is_empty() {
                     if new_text.replace("\n\n", " ") != old_joined(op, " ") {
                         return Err(format!("split/merge without words changed text: {op:?}"));
                     }
-                } else if old_side(&op.words) != old_joined(op, "\n\n") {
+                } else if old_side(op.words()) != old_joined(op, "\n\n") {
                     return Err(format!("split/merge words: {op:?}"));
                 }
                 let pieces: Vec<&str> = new_text.split("\n\n").collect();
@@ -325,11 +328,11 @@ proptest! {
         let mut deleted = String::new();
         for op in &d.body {
             match op.op {
-                OpKind::Inserted => inserted += op.new_text.as_deref().unwrap_or(""),
-                OpKind::Deleted => deleted += op.old_text.as_deref().unwrap_or(""),
+                OpKind::Inserted => inserted += op.new_text().map(|t| t.as_str()).unwrap_or(""),
+                OpKind::Deleted => deleted += op.old_text().map(|t| t.as_str()).unwrap_or(""),
                 _ => {}
             }
-            for w in &op.words {
+            for w in op.words() {
                 match w.op {
                     WordTag::Insert => inserted += &format!(" {} ", w.text),
                     WordTag::Delete => deleted += &format!(" {} ", w.text),
@@ -387,8 +390,8 @@ proptest! {
         prop_assert_eq!(s.moved, 1, "{:#?}", d.body);
         prop_assert_eq!(s.equal, len - 1);
         let op = d.body.iter().find(|op| op.op == OpKind::Moved).unwrap();
-        prop_assert_eq!(op.words.is_empty(), !edited);
-        prop_assert!(op.old_text.is_some() && op.new_text.is_some());
+        prop_assert_eq!(op.words().is_empty(), !edited);
+        prop_assert!(op.old_text().is_some() && op.new_text().is_some());
     }
 }
 

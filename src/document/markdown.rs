@@ -113,7 +113,13 @@ pub fn related_to_markdown(related: &[RelatedItem]) -> String {
 /// Never fails: what is not recognised is read as paragraphs, and unknown
 /// front-matter keys are ignored.
 pub fn parse_document(text: &str) -> Document {
-    parse_document_with_spans(text).0
+    parse_from(Source {
+        base: text,
+        shared: None,
+        plain_lines: false,
+        spans: false,
+    })
+    .0
 }
 
 /// Reads a Markdown document like [`parse_document`], and also says where
@@ -126,6 +132,7 @@ pub fn parse_document_with_spans(text: &str) -> (Document, Vec<Range<usize>>) {
         base: text,
         shared: None,
         plain_lines: false,
+        spans: true,
     })
 }
 
@@ -138,6 +145,7 @@ pub fn parse_document_shared(text: Arc<String>) -> Document {
         base: text.as_str(),
         shared: Some(Buffer::Shared(&text)),
         plain_lines: false,
+        spans: false,
     })
     .0
 }
@@ -149,6 +157,7 @@ pub fn parse_document_kept(text: &'static str) -> Document {
         base: text,
         shared: Some(Buffer::Kept(text)),
         plain_lines: false,
+        spans: false,
     })
     .0
 }
@@ -170,6 +179,9 @@ struct Source<'t> {
     /// (checked once for the whole body, see [`lines_are_plain`]), so a
     /// piece of one line without spaces at its ends needs no check of its own.
     plain_lines: bool,
+    /// Whether the caller wants each block's byte range (only checks against
+    /// line-based tools do; a large document has tens of thousands).
+    spans: bool,
 }
 
 impl Source<'_> {
@@ -399,7 +411,9 @@ fn parse_blocks(src: Source, text: &str) -> (Vec<Block>, Vec<Range<usize>>) {
                         lines => collapse_whitespace(&lines.join(" ")).into(),
                     };
                     body.push(Block::paragraph(unescape_paragraph(text)));
-                    spans.push(span_of(base, first).start..span_of(base, last).end);
+                    if src.spans {
+                        spans.push(span_of(base, first).start..span_of(base, last).end);
+                    }
                     paragraph.clear();
                 }
             };
@@ -409,7 +423,9 @@ fn parse_blocks(src: Source, text: &str) -> (Vec<Block>, Vec<Range<usize>>) {
             if let Some(block) = line_block(trimmed, src) {
                 flush(&mut paragraph, &mut body, &mut spans);
                 body.push(block);
-                spans.push(span_of(base, line));
+                if src.spans {
+                    spans.push(span_of(base, line));
+                }
             } else if trimmed.starts_with('>') && paragraph.is_empty() {
                 let continuing = was_quote;
                 let text = src.text(trimmed.trim_start_matches('>'));
@@ -422,7 +438,9 @@ fn parse_blocks(src: Source, text: &str) -> (Vec<Block>, Vec<Range<usize>>) {
                     }
                     _ => {
                         body.push(Block::with_kind(BlockKind::Quote, text));
-                        spans.push(span_of(base, line));
+                        if src.spans {
+                            spans.push(span_of(base, line));
+                        }
                     }
                 }
                 in_quote = true;
@@ -509,6 +527,7 @@ fn escape_paragraph(text: &str) -> String {
                     base: text,
                     shared: None,
                     plain_lines: false,
+                    spans: false,
                 },
             )
             .is_some();

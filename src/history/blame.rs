@@ -179,7 +179,7 @@ impl Blamer {
         let old = &old[old_mid];
         let next_mid = &mut next[new_mid];
         for op in &d.body {
-            let words_changed = !op.words.is_empty() && !op.cosmetic;
+            let words_changed = !op.words().is_empty() && !op.cosmetic;
             let parts: Vec<Provenance> =
                 op.old.iter().filter_map(|&o| old.get(o).copied()).collect();
             let Some(first) = parts.first().copied() else {

@@ -418,13 +418,19 @@ fn flush_folded(out: &mut String, folded: &mut Vec<&str>, unchanged: Unchanged) 
 
 fn moved_away(out: &mut String, k: usize, op: &BlockOp) {
     let excerpt: String = op
-        .old_text
-        .as_deref()
-        .unwrap_or("")
+        .old_text()
+        .map_or("", |t| t.as_str())
         .chars()
         .take(90)
         .collect();
-    let more = if op.old_text.as_deref().unwrap_or("").chars().count() > 90 {
+    let more = if op
+        .old_text()
+        .map(|t| t.as_str())
+        .unwrap_or("")
+        .chars()
+        .count()
+        > 90
+    {
         "…"
     } else {
         ""
@@ -448,8 +454,12 @@ fn change(out: &mut String, k: usize, op: &BlockOp) {
         OpKind::Inserted => "added".to_string(),
         OpKind::Deleted => "removed".to_string(),
         OpKind::Moved => {
-            let edited = if op.words.is_empty() { "" } else { ", edited" };
-            let from = match &op.old_section {
+            let edited = if op.words().is_empty() {
+                ""
+            } else {
+                ", edited"
+            };
+            let from = match op.old_section() {
                 Some(s) if Some(s) != op.section.as_ref() => format!(" from “{}”", text(s)),
                 _ => String::new(),
             };
@@ -468,12 +478,12 @@ fn change(out: &mut String, k: usize, op: &BlockOp) {
         out,
         "<div class=\"op {class}\" id=\"op-{k}\"><span class=\"label\">{label}{heading}</span>"
     );
-    let inner = if !op.words.is_empty() {
-        words(&op.words)
+    let inner = if !op.words().is_empty() {
+        words(op.words())
     } else {
         let t = match op.op {
-            OpKind::Deleted => op.old_text.as_deref(),
-            _ => op.new_text.as_deref(),
+            OpKind::Deleted => op.old_text().map(|t| t.as_str()),
+            _ => op.new_text().map(|t| t.as_str()),
         };
         t.unwrap_or_default()
             .split("\n\n")

@@ -47,9 +47,9 @@ pub fn write_diff_json(
         .body
         .iter()
         .map(|op| {
-            let len = |t: &Option<Text>| t.as_ref().map_or(0, |t| t.len());
+            let len = |t: Option<&Text>| t.map_or(0, |t| t.len());
             // Each text, then its words again with their markup.
-            3 * (len(&op.old_text) + len(&op.new_text)) + 96 * op.words.len()
+            3 * (len(op.old_text()) + len(op.new_text())) + 96 * op.words().len()
         })
         .sum();
     // An overestimate costs nothing: pages never written are never touched.
@@ -65,12 +65,7 @@ pub fn write_diff_json(
         let mut section = SectionCache::default();
         for (i, op) in d.body.iter().enumerate() {
             out.extend_from_slice(if i == 0 { b"\n    " } else { b",\n    " });
-            if op.op == OpKind::Equal
-                && op.old_section.is_none()
-                && op.old_text.is_none()
-                && op.new_text.is_none()
-                && op.words.is_empty()
-            {
+            if op.op == OpKind::Equal && op.change.is_none() {
                 equal_op(&mut out, op, &mut section);
             } else {
                 nested(&mut out, op, 2);

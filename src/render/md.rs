@@ -193,8 +193,12 @@ fn change(out: &mut String, op: &BlockOp) {
         OpKind::Inserted => "Added".to_string(),
         OpKind::Deleted => "Removed".to_string(),
         OpKind::Moved => {
-            let edited = if op.words.is_empty() { "" } else { ", edited" };
-            match &op.old_section {
+            let edited = if op.words().is_empty() {
+                ""
+            } else {
+                ", edited"
+            };
+            match op.old_section() {
                 Some(s) if Some(s) != op.section.as_ref() => {
                     format!("Moved from “{}”{edited}", escape(s))
                 }
@@ -210,13 +214,13 @@ fn change(out: &mut String, op: &BlockOp) {
     } else {
         ""
     };
-    let body = if !op.words.is_empty() {
-        words(&op.words)
+    let body = if !op.words().is_empty() {
+        words(op.words())
     } else {
         let (t, marker) = match op.op {
-            OpKind::Deleted => (op.old_text.as_deref(), "~~"),
-            OpKind::Inserted => (op.new_text.as_deref(), "**"),
-            _ => (op.new_text.as_deref(), ""),
+            OpKind::Deleted => (op.old_text().map(|t| t.as_str()), "~~"),
+            OpKind::Inserted => (op.new_text().map(|t| t.as_str()), "**"),
+            _ => (op.new_text().map(|t| t.as_str()), ""),
         };
         t.unwrap_or_default()
             .split("\n\n")

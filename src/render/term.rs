@@ -271,8 +271,12 @@ impl Renderer<'_> {
             OpKind::Inserted => "[added]".to_string(),
             OpKind::Deleted => "[removed]".to_string(),
             OpKind::Moved => {
-                let edited = if op.words.is_empty() { "" } else { ", edited" };
-                match &op.old_section {
+                let edited = if op.words().is_empty() {
+                    ""
+                } else {
+                    ", edited"
+                };
+                match op.old_section() {
                     Some(from) if Some(from) != op.section.as_ref() => {
                         format!("[moved from \"{}\"{edited}]", sanitize(from))
                     }
@@ -293,13 +297,13 @@ impl Renderer<'_> {
             s.paint(Role::Label, &label),
             s.paint(Role::Label, kind)
         ));
-        let body = if !op.words.is_empty() {
-            self.words(&op.words)
+        let body = if !op.words().is_empty() {
+            self.words(op.words())
         } else {
             let (role, text) = match op.op {
-                OpKind::Deleted => (Role::BlockDelete, op.old_text.as_deref()),
-                OpKind::Inserted => (Role::BlockInsert, op.new_text.as_deref()),
-                _ => (Role::Moved, op.new_text.as_deref()),
+                OpKind::Deleted => (Role::BlockDelete, op.old_text().map(|t| t.as_str())),
+                OpKind::Inserted => (Role::BlockInsert, op.new_text().map(|t| t.as_str())),
+                _ => (Role::Moved, op.new_text().map(|t| t.as_str())),
             };
             text.unwrap_or_default()
                 .split("\n\n")

@@ -284,7 +284,7 @@ impl SideView<'_> {
             }
             return Coverage::Missed;
         }
-        if op.words.is_empty() {
+        if op.words().is_empty() {
             return Coverage::Block;
         }
         // Visible characters of this block's text inside the op's text.
@@ -323,7 +323,7 @@ impl SideView<'_> {
         // side (which is a point on this side) when it touches it, as when
         // git marks `word` → `words` and redline only inserts the `s`.
         let (mut here, mut there) = (0usize, 0usize);
-        for w in &op.words {
+        for w in op.words() {
             let n = nws(&w.text);
             let this_side = matches!(
                 (w.op, self.side),
