@@ -43,7 +43,9 @@ use super::align::align;
 use super::canon::canonical_key_cow;
 use super::model::{BlockOp, BodyStats, Indexes, OpChange, OpKind};
 use super::order::heaviest_increasing_by;
-use super::similarity::{Bag, Words, candidate_pairs, common, containment_of, dice, dice_of, sum};
+use super::similarity::{
+    Bag, Bags, Words, candidate_pairs, common, containment_of, dice, dice_of, sum,
+};
 use super::words::word_diff;
 use crate::document::{Block, BlockKind, Text};
 use crate::parallel::both;
@@ -133,8 +135,8 @@ struct Engine<'a> {
     new_unit: Vec<Option<u32>>,
     units: Vec<Unit>,
     /// Word bags, filled only for blocks left unmatched by stages 1 and 2.
-    old_bags: Vec<Bag>,
-    new_bags: Vec<Bag>,
+    old_bags: Bags,
+    new_bags: Bags,
 }
 
 /// Blocks per side from which the two sides' keys are computed on two
@@ -166,8 +168,11 @@ fn intern(old: KeySide, new: KeySide) -> (Vec<u32>, Vec<u32>, usize) {
         };
         (side.hashes[i], side.blocks[i].kind, &side.canon[i])
     };
+    // Room for the old side's keys and a few new ones: two versions of a
+    // document share most of their keys, and the table grows if they do not
+    // (a table for both sides' worth would be twice the fresh memory).
     let mut table: HashTable<(u32, u32)> =
-        HashTable::with_capacity(old.blocks.len() + new.blocks.len());
+        HashTable::with_capacity(old.blocks.len() + new.blocks.len() / 16);
     let mut count: u32 = 0;
     let mut ids = |side: KeySide, first: usize| -> Vec<u32> {
         let mut out = Vec::with_capacity(side.blocks.len());
@@ -299,8 +304,8 @@ impl<'a> Engine<'a> {
             old_unit: vec![None; old.len()],
             new_unit: vec![None; new.len()],
             units: Vec::with_capacity(old.len().min(new.len())),
-            old_bags: Vec::new(),
-            new_bags: Vec::new(),
+            old_bags: Bags::default(),
+            new_bags: Bags::default(),
         }
     }
 
@@ -753,17 +758,16 @@ impl<'a> Engine<'a> {
     }
 }
 
-/// Word bags of one side's blocks that are not matched yet (others get an
-/// empty bag).
-fn bags<'w>(canon: &'w Canon, unit: &[Option<u32>], words: &mut Words<'w>) -> Vec<Bag> {
-    canon
-        .iter()
-        .zip(unit)
-        .map(|(c, u)| match u {
-            None => words.bag(c),
-            Some(_) => Bag::new(),
-        })
-        .collect()
+/// Word bags of one side's blocks that are not matched yet (the others'
+/// bags are empty).
+fn bags<'w>(canon: &'w Canon, unit: &[Option<u32>], words: &mut Words<'w>) -> Bags {
+    let mut bags = Bags::new(unit.len());
+    for (i, u) in unit.iter().enumerate() {
+        if u.is_none() {
+            bags.set(i, words.bag(&canon[i]));
+        }
+    }
+    bags
 }
 
 /// From this many edited blocks up, their word-level diffs are computed on

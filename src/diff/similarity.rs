@@ -26,6 +26,59 @@ const MAX_CANDIDATES: usize = 12;
 /// repetitions (a multiset).
 pub(crate) type Bag = Vec<u32>;
 
+/// Word bags of some of one side's blocks, by block index; every other
+/// block's bag is empty. Only blocks left unmatched get a bag, a few among
+/// thousands: four bytes a block, rather than an empty bag each (24 bytes of
+/// fresh memory a block, on both sides).
+#[derive(Debug, Default)]
+pub(crate) struct Bags {
+    slot: Vec<u32>,
+    bags: Vec<Bag>,
+}
+
+/// The bag of a block that has none.
+static NO_BAG: Bag = Vec::new();
+
+impl Bags {
+    const NONE: u32 = u32::MAX;
+
+    /// No bags yet, for a side of `len` blocks.
+    pub(crate) fn new(len: usize) -> Bags {
+        Bags {
+            slot: vec![Bags::NONE; len],
+            bags: Vec::new(),
+        }
+    }
+
+    /// Gives block `i` its bag.
+    pub(crate) fn set(&mut self, i: usize, bag: Bag) {
+        if let Some(slot) = self.slot.get_mut(i) {
+            *slot = self.bags.len() as u32;
+            self.bags.push(bag);
+        }
+    }
+}
+
+impl std::ops::Index<usize> for Bags {
+    type Output = Bag;
+    fn index(&self, i: usize) -> &Bag {
+        match self.slot.get(i) {
+            Some(&slot) if slot != Bags::NONE => &self.bags[slot as usize],
+            _ => &NO_BAG,
+        }
+    }
+}
+
+impl FromIterator<Bag> for Bags {
+    fn from_iter<I: IntoIterator<Item = Bag>>(iter: I) -> Bags {
+        let bags: Vec<Bag> = iter.into_iter().collect();
+        Bags {
+            slot: (0..bags.len() as u32).collect(),
+            bags,
+        }
+    }
+}
+
 /// Class of each byte for splitting ASCII text into words: 0 outside a word,
 /// [`LOWER`] for a lower-case letter or digit, [`UPPER`] for an upper-case
 /// letter (one table lookup per byte instead of several range tests).
@@ -187,8 +240,8 @@ pub(crate) fn sum<'a>(bags: impl Iterator<Item = &'a Bag>) -> Bag {
 pub(crate) fn candidate_pairs(
     olds: &[usize],
     news: &[usize],
-    old_bags: &[Bag],
-    new_bags: &[Bag],
+    old_bags: &Bags,
+    new_bags: &Bags,
 ) -> Vec<(usize, usize)> {
     if olds.len().saturating_mul(news.len()) <= ALL_PAIRS_LIMIT {
         return olds
@@ -213,9 +266,9 @@ pub(crate) fn candidate_pairs(
 /// as `(indexed, query)` pairs.
 fn probe(
     indexed: &[usize],
-    indexed_bags: &[Bag],
+    indexed_bags: &Bags,
     queries: &[usize],
-    query_bags: &[Bag],
+    query_bags: &Bags,
 ) -> Vec<(usize, usize)> {
     let postings = Postings::new(indexed, indexed_bags);
     let mut out = Vec::new();
@@ -284,7 +337,7 @@ struct Postings {
 }
 
 impl Postings {
-    fn new(indexed: &[usize], bags: &[Bag]) -> Postings {
+    fn new(indexed: &[usize], bags: &Bags) -> Postings {
         // Bags are sorted: the last word is the largest.
         let words = indexed
             .iter()
@@ -370,9 +423,9 @@ mod tests {
         let texts: Vec<String> = (0..300)
             .map(|i| format!("shared words here unique{i} marker{i} tail{i}"))
             .collect();
-        let old_bags: Vec<Bag> = texts.iter().map(|t| w.bag(t)).collect();
+        let old_bags: Bags = texts.iter().map(|t| w.bag(t)).collect();
         // The new side: 100 blocks, the old blocks 200..300 in order.
-        let new_bags: Vec<Bag> = texts[200..].iter().map(|t| w.bag(t)).collect();
+        let new_bags: Bags = texts[200..].iter().map(|t| w.bag(t)).collect();
         let olds: Vec<usize> = (0..300).collect();
         let news: Vec<usize> = (0..100).collect();
         let pairs = candidate_pairs(&olds, &news, &old_bags, &new_bags);
@@ -388,8 +441,8 @@ mod tests {
         let texts: Vec<String> = (0..200)
             .map(|i| format!("common words here unique{i} marker{i} tail{i}"))
             .collect();
-        let old_bags: Vec<Bag> = texts.iter().map(|t| w.bag(t)).collect();
-        let new_bags: Vec<Bag> = texts.iter().rev().map(|t| w.bag(t)).collect();
+        let old_bags: Bags = texts.iter().map(|t| w.bag(t)).collect();
+        let new_bags: Bags = texts.iter().rev().map(|t| w.bag(t)).collect();
         let olds: Vec<usize> = (0..200).collect();
         let news: Vec<usize> = (0..200).collect();
         let pairs = candidate_pairs(&olds, &news, &old_bags, &new_bags);
