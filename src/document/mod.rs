@@ -301,6 +301,22 @@ fn collapse_whitespace_slow(text: &str) -> String {
                     run = 0;
                     span = Some(i);
                 }
+                if b < 0x80 {
+                    // The rest of a run of plain text: printable ASCII, and
+                    // single spaces between it (kept as they are).
+                    i += 1;
+                    let bytes = text.as_bytes();
+                    while let Some(&next) = bytes.get(i) {
+                        let plain = (0x21..=0x7e).contains(&next)
+                            || next == b' '
+                                && bytes.get(i + 1).is_some_and(|b| (0x21..=0x7e).contains(b));
+                        if !plain {
+                            break;
+                        }
+                        i += 1;
+                    }
+                    continue;
+                }
             }
             CharClass::Space | CharClass::Dropped => {
                 if let Some(start) = span.take() {
