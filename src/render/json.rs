@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use crate::diff::{BlockOp, DocDiff, OpKind};
+use crate::diff::{BlockOp, DocDiff, WordTag};
 use crate::document::Text;
 
 /// Pretty-printed JSON of any of redline's plain values, with a final newline.
@@ -19,11 +19,12 @@ pub fn to_json<T: Serialize>(value: &T) -> String {
 ///
 /// A large document's diff is mostly unchanged blocks, one small object
 /// each, and serde's pretty printer spends most of its time on them (ten
-/// thousand blocks: more than the comparison itself). Those objects are
-/// written here directly, each section heading escaped once for the run of
-/// blocks under it; everything else (changed blocks, metadata, the related
-/// list, the counts) goes through serde, indented to its place. A test
-/// checks the two writers give the same bytes.
+/// thousand blocks: more than the comparison itself); a diff of long texts
+/// is mostly their escaping, which serde does a byte at a time. Block ops
+/// are therefore written here directly, each section heading escaped once
+/// for the run of blocks under it and strings escaped a chunk at a time;
+/// the rest (metadata, the related list, the counts) goes through serde,
+/// indented to its place. Tests check the two writers give the same bytes.
 pub fn diff_to_json(d: &DocDiff) -> String {
     let mut all = Vec::new();
     // Writing to a Vec cannot fail.
@@ -65,11 +66,7 @@ pub fn write_diff_json(
         let mut section = SectionCache::default();
         for (i, op) in d.body.iter().enumerate() {
             out.extend_from_slice(if i == 0 { b"\n    " } else { b",\n    " });
-            if op.op == OpKind::Equal && op.change.is_none() {
-                equal_op(&mut out, op, &mut section);
-            } else {
-                nested(&mut out, op, 2);
-            }
+            block_op(&mut out, op, &mut section);
             if out.len() >= chunk {
                 sink(&out)?;
                 out.clear();
@@ -109,8 +106,8 @@ struct SectionCache {
     json: Vec<u8>,
 }
 
-/// An unchanged block's op at depth 2, as serde would write it.
-fn equal_op(out: &mut Vec<u8>, op: &BlockOp, cache: &mut SectionCache) {
+/// A block's op at depth 2, as serde would write it.
+fn block_op(out: &mut Vec<u8>, op: &BlockOp, cache: &mut SectionCache) {
     out.extend_from_slice(b"{\n      \"op\": \"");
     out.extend_from_slice(op.op.as_str().as_bytes());
     out.extend_from_slice(b"\",\n      \"kind\": \"");
@@ -121,10 +118,46 @@ fn equal_op(out: &mut Vec<u8>, op: &BlockOp, cache: &mut SectionCache) {
     indexes(out, &op.new);
     out.extend_from_slice(b",\n      \"section\": ");
     if cache.section.as_ref() != Some(&op.section) {
-        cache.json = serde_json::to_vec(&op.section).unwrap_or_else(|_| b"null".to_vec());
+        cache.json.clear();
+        match &op.section {
+            Some(section) => string(&mut cache.json, section),
+            None => cache.json.extend_from_slice(b"null"),
+        }
         cache.section = Some(op.section.clone());
     }
     out.extend_from_slice(&cache.json);
+    let texts = [
+        ("old_section", op.old_section()),
+        ("old_text", op.old_text()),
+        ("new_text", op.new_text()),
+    ];
+    for (key, text) in texts {
+        if let Some(text) = text {
+            out.extend_from_slice(b",\n      \"");
+            out.extend_from_slice(key.as_bytes());
+            out.extend_from_slice(b"\": ");
+            string(out, text);
+        }
+    }
+    if !op.words().is_empty() {
+        out.extend_from_slice(b",\n      \"words\": [");
+        for (i, w) in op.words().iter().enumerate() {
+            out.extend_from_slice(if i == 0 {
+                b"\n        {\n          \"op\": \""
+            } else {
+                b",\n        {\n          \"op\": \""
+            });
+            out.extend_from_slice(match w.op {
+                WordTag::Equal => b"equal",
+                WordTag::Insert => b"insert",
+                WordTag::Delete => b"delete",
+            });
+            out.extend_from_slice(b"\",\n          \"text\": ");
+            string(out, &w.text);
+            out.extend_from_slice(b"\n        }");
+        }
+        out.extend_from_slice(b"\n      ]");
+    }
     out.extend_from_slice(if op.cosmetic {
         b",\n      \"cosmetic\": true\n    }"
     } else {
@@ -132,7 +165,49 @@ fn equal_op(out: &mut Vec<u8>, op: &BlockOp, cache: &mut SectionCache) {
     });
 }
 
-/// A list of block indexes at depth 3.
+/// A JSON string, escaped exactly as serde_json escapes it: quote and
+/// backslash, and control characters (short forms where JSON has them,
+/// else `\u00XX` in lower-case hexadecimal); nothing else. Runs with nothing
+/// to escape, found a chunk at a time in a pass the compiler vectorizes, are
+/// copied whole: a diff of long texts is mostly such runs.
+fn string(out: &mut Vec<u8>, text: &str) {
+    let needs = |b: u8| (b < 0x20) | (b == b'"') | (b == b'\\');
+    let bytes = text.as_bytes();
+    out.reserve(bytes.len() + 2);
+    out.push(b'"');
+    let mut start = 0;
+    for (k, chunk) in bytes.chunks(32).enumerate() {
+        if !chunk.iter().fold(false, |any, &b| any | needs(b)) {
+            continue;
+        }
+        for (j, &b) in chunk.iter().enumerate() {
+            if !needs(b) {
+                continue;
+            }
+            let at = k * 32 + j;
+            out.extend_from_slice(&bytes[start..at]);
+            match b {
+                b'"' => out.extend_from_slice(b"\\\""),
+                b'\\' => out.extend_from_slice(b"\\\\"),
+                b'\x08' => out.extend_from_slice(b"\\b"),
+                b'\t' => out.extend_from_slice(b"\\t"),
+                b'\n' => out.extend_from_slice(b"\\n"),
+                b'\x0c' => out.extend_from_slice(b"\\f"),
+                b'\r' => out.extend_from_slice(b"\\r"),
+                _ => {
+                    const HEX: &[u8; 16] = b"0123456789abcdef";
+                    out.extend_from_slice(b"\\u00");
+                    out.push(HEX[usize::from(b >> 4)]);
+                    out.push(HEX[usize::from(b & 0xf)]);
+                }
+            }
+            start = at + 1;
+        }
+    }
+    out.extend_from_slice(&bytes[start..]);
+    out.push(b'"');
+}
+
 fn indexes(out: &mut Vec<u8>, list: &[usize]) {
     if list.is_empty() {
         out.extend_from_slice(b"[]");
@@ -153,7 +228,7 @@ fn indexes(out: &mut Vec<u8>, list: &[usize]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diff::{DiffOptions, diff};
+    use crate::diff::{DiffOptions, OpKind, diff};
     use crate::document::Document;
     use crate::document::markdown::{parse_document, parse_related};
 
@@ -161,6 +236,18 @@ mod tests {
         let mut d = parse_document(markdown);
         d.related = parse_related(related);
         d
+    }
+
+    proptest::proptest! {
+        /// Strings are escaped exactly as serde_json escapes them.
+        #[test]
+        fn strings_are_escaped_as_serde_does(
+            t in "[a \"\\\\/\\x00-\\x1f\\x7fé\\u{2028}\\u{1F600}]{0,80}"
+        ) {
+            let mut out = Vec::new();
+            string(&mut out, &t);
+            proptest::prop_assert_eq!(String::from_utf8(out).unwrap(), serde_json::to_string(&t).unwrap());
+        }
     }
 
     #[test]
