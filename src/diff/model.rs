@@ -130,7 +130,7 @@ impl OpKind {
 ///
 /// Those texts, the section a moved block came from and the word-level
 /// changes live in [`OpChange`], boxed and absent on `equal` ops: a large
-/// document's diff is mostly equal ops, and each is then a third of the size
+/// document's diff is mostly equal ops, and each is then 72 bytes rather than 176
 /// (less fresh memory to touch, which on some machines costs more than the
 /// comparison). In JSON the fields are the op's own, as before.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
