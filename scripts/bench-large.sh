@@ -13,7 +13,8 @@
 # REDLINE_BASELINE=PATH also times another redline binary (an older build)
 # on the large pair in the same run, to compare a change on a noisy machine.
 #
-# Needs: the Rust toolchain, git, GNU time (/usr/bin/time) for peak memory.
+# Needs: the Rust toolchain, git, bash 5 (for $EPOCHREALTIME), GNU time
+# (/usr/bin/time) for peak memory.
 # Results are recorded in BENCHMARKS.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,13 +27,20 @@ trap 'rm -rf "$work"' EXIT
 target/release/examples/make_large_pair "$work"
 
 # Median wall time in ms of a command run $runs times (output discarded).
+# Timed with bash's own clock ($EPOCHREALTIME, microseconds): reading it
+# starts no process, where a `$(date ...)` on each side of a run added two
+# process starts, about a millisecond, to every timing.
+# Two runs first, not counted (as hyperfine's warm-up): the first runs after
+# other work pay for memory the system has to prepare again.
 median_ms() {
   local times=() s e
+  "$@" >/dev/null 2>&1 || true
+  "$@" >/dev/null 2>&1 || true
   for _ in $(seq "$runs"); do
-    s=$(date +%s%N)
+    s=$EPOCHREALTIME
     "$@" >/dev/null 2>&1 || true
-    e=$(date +%s%N)
-    times+=($(( (e - s) / 1000 )))
+    e=$EPOCHREALTIME
+    times+=($(( ${e/[.,]/} - ${s/[.,]/} )))
   done
   printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.1f", a[int((NR+1)/2)]/1000}'
 }
