@@ -9,6 +9,12 @@
 #   scripts/profile.sh stat    # user and system time and page faults of whole
 #                              #   processes on the large pair (perf stat, 15
 #                              #   runs): redline, REDLINE_BASELINE if set, git
+#   scripts/profile.sh startup # what position-independent code costs a process:
+#                              #   time and page faults (perf stat, 40 runs) of
+#                              #   `redline --version` and of the large pair, for
+#                              #   the release binary and the same code linked
+#                              #   without PIE (not what the build ships; for a
+#                              #   decision, see BENCHMARKS.md)
 #
 # Needs: the Rust toolchain and perf (Debian package linux-perf).
 set -euo pipefail
@@ -34,6 +40,28 @@ case "$what" in
       | grep -E 'duration_time|user_time|system_time|page-faults' || true
     exit 0
     ;;
+  startup)
+    cargo build --release --locked -q --bin redline --example make_large_pair
+    target/release/examples/make_large_pair "$work" >/dev/null
+    cp target/release/redline "$work/pie"
+    # The same code, linked as a fixed-address executable; then the usual
+    # link again, so target/release/redline is what the build makes.
+    cargo rustc --release --locked -q --bin redline -- -C link-arg=-no-pie
+    cp target/release/redline "$work/no-pie"
+    cargo build --release --locked -q --bin redline
+    events=duration_time,user_time,system_time,page-faults
+    for round in 1 2; do
+      for bin in pie no-pie; do
+        echo "round $round, $bin: redline --version"
+        perf stat -r 40 -e "$events" "$work/$bin" --version 2>&1 >/dev/null \
+          | grep -E 'duration_time|page-faults' || true
+        echo "round $round, $bin: redline diff --format json, large pair"
+        perf stat -r 40 -e "$events" "$work/$bin" diff "$work/old.md" "$work/new.md" --format json 2>&1 >/dev/null \
+          | grep -E 'duration_time|page-faults' || true
+      done
+    done
+    exit 0
+    ;;
   diff)
     cargo build --release --locked -q --bin redline --example make_large_pair
     target/release/examples/make_large_pair "$work" >/dev/null
@@ -45,7 +73,7 @@ case "$what" in
     bin=$(ls -t target/release/deps/batch-* | grep -v '\.d$' | head -1)
     perf record -q -F 500 --call-graph dwarf -o "$work/perf.data" "$bin" >/dev/null 2>&1
     ;;
-  *) echo "usage: $0 diff|batch|stat" >&2; exit 2 ;;
+  *) echo "usage: $0 diff|batch|stat|startup" >&2; exit 2 ;;
 esac
 
 perf report -i "$work/perf.data" --children --stdio --call-graph=none 2>/dev/null \
