@@ -417,24 +417,9 @@ fn flush_folded(out: &mut String, folded: &mut Vec<&str>, unchanged: Unchanged) 
 }
 
 fn moved_away(out: &mut String, k: usize, op: &BlockOp) {
-    let excerpt: String = op
-        .old_text()
-        .map_or("", |t| t.as_str())
-        .chars()
-        .take(90)
-        .collect();
-    let more = if op
-        .old_text()
-        .map(|t| t.as_str())
-        .unwrap_or("")
-        .chars()
-        .count()
-        > 90
-    {
-        "…"
-    } else {
-        ""
-    };
+    let old = op.old_text().map_or("", |t| t.as_str());
+    let excerpt: String = old.chars().take(90).collect();
+    let more = if old.chars().count() > 90 { "…" } else { "" };
     let _ = writeln!(
         out,
         "<div class=\"op moved-away\" id=\"from-{k}\"><span class=\"label\">moved away — <a href=\"#op-{k}\">see where it went</a></span>\
