@@ -377,7 +377,9 @@ enum IndexesRepr {
     None,
     One(usize),
     /// Boxed: the rare case stays out of the way of the common ones (an
-    /// `Indexes` is 16 bytes).
+    /// `Indexes` is 16 bytes; a `Vec` or a boxed slice inline would make
+    /// it 24, for every op of a large diff).
+    #[allow(clippy::box_collection)]
     Many(Box<Vec<usize>>),
 }
 
