@@ -216,6 +216,10 @@ enum CharClass {
     Dropped,
 }
 
+/// Escape sequences and other controls are never text a reader sees, and
+/// must not reach a terminal; bidi overrides and isolates reorder what a
+/// terminal shows (they can make text read as something it is not): both
+/// are dropped.
 fn class_of(ch: char) -> CharClass {
     if ch.is_whitespace() {
         CharClass::Space
