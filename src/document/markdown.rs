@@ -113,13 +113,7 @@ pub fn related_to_markdown(related: &[RelatedItem]) -> String {
 /// Never fails: what is not recognised is read as paragraphs, and unknown
 /// front-matter keys are ignored.
 pub fn parse_document(text: &str) -> Document {
-    parse_from(Source {
-        base: text,
-        shared: None,
-        plain_lines: false,
-        spans: false,
-    })
-    .0
+    parse_from(Source::new(text, None, false)).0
 }
 
 /// Reads a Markdown document like [`parse_document`], and also says where
@@ -128,12 +122,7 @@ pub fn parse_document(text: &str) -> Document {
 /// `body[i]`. Used to check the diff against line-based tools on the same
 /// files.
 pub fn parse_document_with_spans(text: &str) -> (Document, Vec<Range<usize>>) {
-    parse_from(Source {
-        base: text,
-        shared: None,
-        plain_lines: false,
-        spans: true,
-    })
+    parse_from(Source::new(text, None, true))
 }
 
 /// Reads a Markdown document like [`parse_document`] from a whole file's
@@ -141,25 +130,18 @@ pub fn parse_document_with_spans(text: &str) -> (Document, Vec<Range<usize>>) {
 /// line of printable ASCII, single spaces, as nearly every block of a stored
 /// version is) is a range of `text` rather than a copy.
 pub fn parse_document_shared(text: Arc<String>) -> Document {
-    parse_from(Source {
-        base: text.as_str(),
-        shared: Some(Buffer::Shared(&text)),
-        plain_lines: false,
-        spans: false,
-    })
+    parse_from(Source::new(
+        text.as_str(),
+        Some(Buffer::Shared(&text)),
+        false,
+    ))
     .0
 }
 
 /// Reads a Markdown document like [`parse_document_shared`] from text kept
 /// until the process ends (a file a one-shot command read).
 pub fn parse_document_kept(text: &'static str) -> Document {
-    parse_from(Source {
-        base: text,
-        shared: Some(Buffer::Kept(text)),
-        plain_lines: false,
-        spans: false,
-    })
-    .0
+    parse_from(Source::new(text, Some(Buffer::Kept(text)), false)).0
 }
 
 /// A whole file's text that block texts may be ranges of.
@@ -184,7 +166,18 @@ struct Source<'t> {
     spans: bool,
 }
 
-impl Source<'_> {
+impl<'t> Source<'t> {
+    /// A source whose lines are not known to be plain (`parse_blocks`
+    /// checks the body when blocks may borrow from it).
+    fn new(base: &'t str, shared: Option<Buffer<'t>>, spans: bool) -> Source<'t> {
+        Source {
+            base,
+            shared,
+            plain_lines: false,
+            spans,
+        }
+    }
+
     /// `collapse_whitespace(part)` as a block text: a range of the shared
     /// buffer when `part` (a slice of `base`) is already collapsed but for
     /// spaces at its ends (plain ASCII or not), else a new string.
@@ -521,16 +514,7 @@ fn line_block(line: &str, src: Source) -> Option<Block> {
 fn escape_paragraph(text: &str) -> String {
     let needs = text.starts_with(['#', '>', '-', '*', '+', '|', '\\'])
         || text.chars().next().is_some_and(|c| c.is_ascii_digit())
-            && line_block(
-                text,
-                Source {
-                    base: text,
-                    shared: None,
-                    plain_lines: false,
-                    spans: false,
-                },
-            )
-            .is_some();
+            && line_block(text, Source::new(text, None, false)).is_some();
     if needs {
         format!("\\{text}")
     } else {
