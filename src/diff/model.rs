@@ -268,6 +268,16 @@ pub enum WordTag {
     Delete,
 }
 
+impl WordTag {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WordTag::Equal => "equal",
+            WordTag::Insert => "insert",
+            WordTag::Delete => "delete",
+        }
+    }
+}
+
 /// A run of text that is equal, inserted or deleted. Concatenating the
 /// `equal` and `delete` runs gives the old text; `equal` and `insert` the new.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -78,7 +78,7 @@ pub(crate) fn heaviest_increasing_by(
     let mut prev = vec![NONE; runs.len()];
     for (k, run) in runs.iter().enumerate() {
         let (first, last) = (run.start, run.end - 1);
-        let weight: u128 = run.clone().map(&weight).sum();
+        let run_weight: u128 = run.clone().map(&weight).sum();
         // Best chain ending at a strictly smaller position.
         let mut best = (0, NONE);
         let mut r = slot[rank[first] as usize - 1] as usize;
@@ -86,7 +86,7 @@ pub(crate) fn heaviest_increasing_by(
             best = better(best, tree[r]);
             r &= r - 1;
         }
-        total[k] = weight + best.0;
+        total[k] = run_weight + best.0;
         prev[k] = best.1;
         let mut r = slot[rank[last] as usize] as usize;
         while r <= slots {

@@ -127,8 +127,8 @@ pub fn parse_document_with_spans(text: &str) -> (Document, Vec<Range<usize>>) {
 
 /// Reads a Markdown document like [`parse_document`] from a whole file's
 /// text, which the blocks share: a block already in its final form (one
-/// line of printable ASCII, single spaces, as nearly every block of a stored
-/// version is) is a range of `text` rather than a copy.
+/// line, whitespace collapsed, as nearly every block of a stored version
+/// is) is a range of `text` rather than a copy.
 pub fn parse_document_shared(text: Arc<String>) -> Document {
     parse_from(Source::new(
         text.as_str(),

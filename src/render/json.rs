@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use crate::diff::{BlockOp, DocDiff, WordTag};
+use crate::diff::{BlockOp, DocDiff};
 use crate::document::Text;
 
 /// Pretty-printed JSON of any of redline's plain values, with a final newline.
@@ -147,11 +147,7 @@ fn block_op(out: &mut Vec<u8>, op: &BlockOp, cache: &mut SectionCache) {
             } else {
                 b",\n        {\n          \"op\": \""
             });
-            out.extend_from_slice(match w.op {
-                WordTag::Equal => b"equal",
-                WordTag::Insert => b"insert",
-                WordTag::Delete => b"delete",
-            });
+            out.extend_from_slice(w.op.as_str().as_bytes());
             out.extend_from_slice(b"\",\n          \"text\": ");
             string(out, &w.text);
             out.extend_from_slice(b"\n        }");
@@ -208,6 +204,7 @@ fn string(out: &mut Vec<u8>, text: &str) {
     out.push(b'"');
 }
 
+/// A list of block indexes at depth 3.
 fn indexes(out: &mut Vec<u8>, list: &[usize]) {
     if list.is_empty() {
         out.extend_from_slice(b"[]");
