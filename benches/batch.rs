@@ -37,6 +37,7 @@ fn env(cwd: &Path) -> Env {
         stdout_is_terminal: false,
         stderr_is_terminal: false,
         terminal_width: None,
+        huge_heap: false,
     }
 }
 

@@ -10,6 +10,10 @@
 # 2. the bundled captures (consecutive pairs in snapshots/inss-defense-treaty);
 # 3. the real revision pairs in ../shared/revisions-dev (when present).
 #
+# On the large pair, redline and git (and redline with REDLINE_HUGE_HEAP=0,
+# the heap left to grow as the allocator does by itself; see src/heap.rs)
+# run in turn, round after round, so they see the same load.
+#
 # REDLINE_BASELINE=PATH also times another redline binary (an older build)
 # on the large pair in the same run, to compare a change on a noisy machine.
 #
@@ -45,6 +49,34 @@ median_ms() {
   printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.1f", a[int((NR+1)/2)]/1000}'
 }
 
+# Runs the given commands (functions, no arguments) in turn, once each per
+# round, for $runs rounds after two warm-up rounds, and prints the median
+# over rounds of the first's time divided by the second's, then each one's
+# median ms. Interleaved, so a change in the machine's load (on this kind of
+# virtual machine, often twofold within minutes) hits every command alike.
+interleaved_ms() {
+  local f s e i
+  local -A t=()
+  local ratios=()
+  for _ in 1 2; do for f in "$@"; do "$f" >/dev/null 2>&1 || true; done; done
+  for i in $(seq "$runs"); do
+    local round=()
+    for f in "$@"; do
+      s=$EPOCHREALTIME
+      "$f" >/dev/null 2>&1 || true
+      e=$EPOCHREALTIME
+      round+=($(( ${e/[.,]/} - ${s/[.,]/} )))
+      t[$f]+="${round[-1]} "
+    done
+    ratios+=("$(awk -v a="${round[0]}" -v b="${round[1]}" 'BEGIN{printf "%.4f", a/b}')")
+  done
+  printf '%s\n' "${ratios[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.2f", a[int((NR+1)/2)]}'
+  for f in "$@"; do
+    printf '%s\n' ${t[$f]} | sort -n | awk '{a[NR]=$1} END {printf " %.1f", a[int((NR+1)/2)]/1000}'
+  done
+  echo
+}
+
 # Peak resident memory (KB) of one run.
 peak_kb() {
   /usr/bin/time -f '%M' -o "$work/rss" "$@" >/dev/null 2>&1 || true
@@ -70,23 +102,25 @@ old=$work/old.md new=$work/new.md
 in_kb=$(( ($(stat -c%s "$old") + $(stat -c%s "$new")) / 1024 ))
 # Warm the page cache.
 cat "$old" "$new" >/dev/null
-r=$(median_ms red "$old" "$new")
-g=$(median_ms git_wd "$old" "$new")
+red_large() { "$redline" diff "$old" "$new" --format json; }
+git_large() { git_wd "$old" "$new"; }
+# The heap left to grow as the allocator does by itself (see src/heap.rs).
+red_large_plain() { REDLINE_HUGE_HEAP=0 "$redline" diff "$old" "$new" --format json; }
+base_large() { "$REDLINE_BASELINE" diff "$old" "$new" --format json; }
+large=(red_large git_large red_large_plain)
+[ -n "${REDLINE_BASELINE:-}" ] && large+=(base_large)
+read -r ratio r g nh b <<<"$(interleaved_ms "${large[@]}")"
 m=$(peak_kb "$redline" diff "$old" "$new" --format json)
 pf=$(faults "$redline" diff "$old" "$new" --format json)
 gpf=$(faults git diff --no-index --no-color --word-diff "$old" "$new")
 stats=$("$redline" diff "$old" "$new" --format json | tr -d ' \n' | grep -o '"body":{"equal[^}]*}' || true)
-echo "## large pair (input $in_kb KB both sides)"
-echo "redline ${r} ms, git ${g} ms, ratio $(awk -v r="$r" -v g="$g" 'BEGIN{printf "%.2f", r/g}'), redline peak ${m} KB ($(awk -v m="$m" -v i="$in_kb" 'BEGIN{printf "%.1f", m/i}')x input)"
+echo "## large pair (input $in_kb KB both sides; $runs interleaved rounds)"
+echo "redline ${r} ms, git ${g} ms, ratio of medians $(awk -v r="$r" -v g="$g" 'BEGIN{printf "%.2f", r/g}'), median of the rounds' ratios ${ratio}, redline peak ${m} KB ($(awk -v m="$m" -v i="$in_kb" 'BEGIN{printf "%.1f", m/i}')x input)"
 echo "page faults: redline $pf, git $gpf"
 echo "redline found: $stats"
+echo "REDLINE_HUGE_HEAP=0: ${nh} ms, page faults $(REDLINE_HUGE_HEAP=0 faults "$redline" diff "$old" "$new" --format json), peak $(REDLINE_HUGE_HEAP=0 peak_kb "$redline" diff "$old" "$new" --format json) KB"
 if [ -n "${REDLINE_BASELINE:-}" ]; then
-  # Interleaved with the current build so both see the same load.
-  b=$(median_ms "$REDLINE_BASELINE" diff "$old" "$new" --format json)
-  r2=$(median_ms red "$old" "$new")
-  g2=$(median_ms git_wd "$old" "$new")
-  echo "baseline $REDLINE_BASELINE: ${b} ms; this build ${r2} ms; git ${g2} ms (this run)"
-  echo "baseline peak $(peak_kb "$REDLINE_BASELINE" diff "$old" "$new" --format json) KB, page faults $(faults "$REDLINE_BASELINE" diff "$old" "$new" --format json)"
+  echo "baseline $REDLINE_BASELINE: ${b} ms, peak $(peak_kb "$REDLINE_BASELINE" diff "$old" "$new" --format json) KB, page faults $(faults "$REDLINE_BASELINE" diff "$old" "$new" --format json)"
 fi
 echo
 

@@ -43,6 +43,7 @@ pub mod document;
 pub mod error;
 pub mod exit_codes;
 pub mod fetch;
+mod heap;
 pub mod history;
 pub mod limits;
 pub mod normalize;

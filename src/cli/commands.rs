@@ -585,7 +585,13 @@ fn diff_command(
         let size = |name: &str| {
             std::fs::metadata(absolute(&ctx.env.cwd, Path::new(name))).map_or(0, |m| m.len())
         };
-        let parallel = size(old).saturating_add(size(new)) >= PARALLEL_MIN_BYTES;
+        let total = size(old).saturating_add(size(new));
+        let parallel = total >= PARALLEL_MIN_BYTES;
+        // Large inputs make megabytes of blocks and arrays: the heap grows
+        // for them in one step, in huge pages (see `heap`).
+        if ctx.env.huge_heap && total >= HUGE_HEAP_MIN_BYTES {
+            crate::heap::grow_for(usize::try_from(total).unwrap_or(usize::MAX));
+        }
         let (old_capture, new_capture) = both(parallel, || read(old), || read(new));
         let (old_capture, new_capture) = (old_capture?, new_capture?);
         // Stored documents (Markdown) need no profile: loading and compiling
@@ -979,3 +985,9 @@ pub(super) fn absolute(cwd: &Path, path: &Path) -> PathBuf {
 /// Two files to compare from this size (together) up are read and
 /// normalized on two threads.
 const PARALLEL_MIN_BYTES: u64 = 256 * 1024;
+
+/// Inputs from this size up (both files together) get a heap grown at once
+/// in huge pages ([`crate::heap::grow_for`]); below it, a 2 MB page holds
+/// more than the comparison needs, and zeroing it costs more than the
+/// ordinary pages it replaces.
+const HUGE_HEAP_MIN_BYTES: u64 = 2 * 1024 * 1024;

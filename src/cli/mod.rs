@@ -35,6 +35,9 @@ pub struct Env {
     pub stderr_is_terminal: bool,
     /// The terminal's width, when there is one.
     pub terminal_width: Option<usize>,
+    /// A one-shot comparison of large files may grow the heap at once in
+    /// huge pages (see `heap`); `REDLINE_HUGE_HEAP=0` turns that off.
+    pub huge_heap: bool,
 }
 
 impl Env {
@@ -50,6 +53,7 @@ impl Env {
             stdout_is_terminal,
             stderr_is_terminal: std::io::stderr().is_terminal(),
             terminal_width: stdout_is_terminal.then(textwrap::termwidth),
+            huge_heap: std::env::var_os("REDLINE_HUGE_HEAP").is_none_or(|v| v != "0"),
         }
     }
 }

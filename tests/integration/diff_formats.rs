@@ -4,7 +4,7 @@
 
 use redline::cli::{Pager, run_with_pager};
 
-use crate::util::{captures, env_in, run};
+use crate::util::{captures, env_in, run, run_binary};
 
 /// The pair with a move, a title change and related-list changes.
 fn pair() -> (String, String) {
@@ -70,6 +70,35 @@ fn markdown_output_marks_words_and_escapes_page_text() {
     assert!(md.contains("`old.md` → `new.md`"), "{md}");
     // The unchanged paragraph with a link is not shown.
     assert!(!md.contains("x.example"), "{md}");
+}
+
+#[test]
+fn large_files_are_compared_the_same_with_or_without_a_huge_page_heap() {
+    // Over 2 MB together, so the binary grows its heap in huge pages first
+    // (`heap::grow_for`), unless REDLINE_HUGE_HEAP=0.
+    let tmp = tempfile::tempdir().unwrap();
+    let paragraph = |i: usize| {
+        let words: Vec<String> = (0..30).map(|w| format!("w{}x{}", i * 7 + w, w)).collect();
+        format!("Paragraph {i} says {}.", words.join(" "))
+    };
+    let old: Vec<String> = (0..5000).map(paragraph).collect();
+    let mut new = old.clone();
+    new[100] = new[100].replace(" says ", " now says ");
+    let moved = new.remove(2000);
+    new.insert(4000, moved);
+    std::fs::write(tmp.path().join("old.md"), old.join("\n\n")).unwrap();
+    std::fs::write(tmp.path().join("new.md"), new.join("\n\n")).unwrap();
+    let args = ["diff", "old.md", "new.md", "--format", "json"];
+    let grown = run_binary(tmp.path(), &args, &[]);
+    let plain = run_binary(tmp.path(), &args, &[("REDLINE_HUGE_HEAP", "0")]);
+    assert_eq!(grown.code, 1, "{}", grown.stderr);
+    assert_eq!(grown.stdout, plain.stdout);
+    let v: serde_json::Value = serde_json::from_str(&grown.stdout).unwrap();
+    let stats = &v["stats"]["body"];
+    assert_eq!(stats["modified"], 1, "{stats}");
+    assert_eq!(stats["moved"], 1, "{stats}");
+    assert_eq!(stats["inserted"], 0, "{stats}");
+    assert_eq!(stats["deleted"], 0, "{stats}");
 }
 
 #[test]

@@ -39,6 +39,8 @@ pub fn env_in(cwd: &Path) -> Env {
         stdout_is_terminal: false,
         stderr_is_terminal: false,
         terminal_width: None,
+        // In-process runs leave the test harness's allocator alone.
+        huge_heap: false,
     }
 }
 
