@@ -7,6 +7,8 @@
 
 pub mod charset;
 pub mod http;
+#[cfg(target_os = "linux")]
+mod mapped;
 
 use std::borrow::Cow;
 use std::io::Read;
@@ -218,12 +220,14 @@ pub fn from_file_unhashed(path: &Path) -> Result<Capture, FetchError> {
 }
 
 /// Reads a capture file like [`from_file_unhashed`], for a command that ends
-/// soon after (`redline diff FILE FILE`): a large file is read into memory
-/// that is mapped in one step and kept until the process exits, so the
-/// documents read from it can borrow its text (see
-/// [`crate::document::Text`]). Pages of ordinary heap memory are each mapped
-/// on first touch, which for a file of megabytes took longer than reading
-/// it. Never use it in a loop: the memory is not given back.
+/// soon after (`redline diff FILE FILE`): a large file is kept in memory
+/// until the process exits, so the documents read from it can borrow its
+/// text (see [`crate::document::Text`]). On Linux it is mapped where it
+/// cannot change meanwhile (under a read lease, on a local filesystem: see
+/// `mapped`); otherwise it is read into memory mapped and filled in one
+/// step (pages of ordinary heap memory are each mapped on first touch,
+/// which for a file of megabytes took longer than reading it). Never use it
+/// in a loop: the memory (and a lease) is not given back.
 pub fn from_file_kept(path: &Path) -> Result<Capture, FetchError> {
     read_file(path, None, true)
 }
@@ -271,12 +275,19 @@ fn read_file(
 /// pages) anonymous maps of such lengths.
 const HUGE_PAGE: usize = 2 << 20;
 
-/// The bytes of the file at `path`, about `size` bytes long, in memory
-/// mapped and filled in one step and never freed (see [`from_file_kept`]).
+/// The bytes of the file at `path`, about `size` bytes long, mapped or in
+/// memory filled in one step, and never freed (see [`from_file_kept`]).
 /// A file that changed size while read is read again as usual.
 fn read_kept(path: &Path, size: u64) -> std::io::Result<Cow<'static, [u8]>> {
-    let mut file = std::fs::File::open(path)?;
+    let file = std::fs::File::open(path)?;
     let len = usize::try_from(size).map_err(std::io::Error::other)?;
+    // Shared with the kernel's copy where the file cannot change meanwhile.
+    #[cfg(target_os = "linux")]
+    let file = match mapped::map_kept(file, len) {
+        Ok(bytes) => return Ok(Cow::Borrowed(bytes)),
+        Err(file) => file,
+    };
+    let mut file = file;
     // Transparent huge pages where the system allows them (2 MB pages: a
     // handful of faults instead of one per 4 KB, which on a virtual machine
     // cost more than the copy), then the whole map filled at once. Both are
