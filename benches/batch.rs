@@ -35,6 +35,7 @@ fn env(cwd: &Path) -> Env {
         store: None,
         no_color: true,
         stdout_is_terminal: false,
+        stdout_never_waits: false,
         stderr_is_terminal: false,
         terminal_width: None,
         huge_heap: false,

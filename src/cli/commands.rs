@@ -575,10 +575,10 @@ fn diff_command(
             )));
         };
         let read = |name: &str| -> Result<Capture, Error> {
-            Ok(fetch::from_file_kept(&absolute(
-                &ctx.env.cwd,
-                Path::new(name),
-            ))?)
+            Ok(fetch::from_file_kept(
+                &absolute(&ctx.env.cwd, Path::new(name)),
+                ctx.env.stdout_never_waits,
+            )?)
         };
         // The two sides are independent: read and normalize them at once,
         // unless they are small (starting a thread costs more than that).

@@ -31,6 +31,10 @@ pub struct Env {
     pub no_color: bool,
     /// Standard output is a terminal.
     pub stdout_is_terminal: bool,
+    /// Standard output is a regular file or /dev/null: writing to it never
+    /// waits for a reader (so a large file compared may be mapped; see
+    /// `fetch::from_file_kept`).
+    pub stdout_never_waits: bool,
     /// Standard error is a terminal (progress bars go there).
     pub stderr_is_terminal: bool,
     /// The terminal's width, when there is one.
@@ -51,11 +55,32 @@ impl Env {
                 .map(PathBuf::from),
             no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
             stdout_is_terminal,
+            stdout_never_waits: stdout_never_waits(),
             stderr_is_terminal: std::io::stderr().is_terminal(),
             terminal_width: stdout_is_terminal.then(textwrap::termwidth),
             huge_heap: std::env::var_os("REDLINE_HUGE_HEAP").is_none_or(|v| v != "0"),
         }
     }
+}
+
+/// Standard output is a regular file or /dev/null (see
+/// [`Env::stdout_never_waits`]).
+fn stdout_never_waits() -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsFd;
+        use std::os::unix::fs::{FileTypeExt, MetadataExt};
+        let Ok(fd) = std::io::stdout().as_fd().try_clone_to_owned() else {
+            return false;
+        };
+        let Ok(out) = std::fs::File::from(fd).metadata() else {
+            return false;
+        };
+        let null = || std::fs::metadata("/dev/null").is_ok_and(|n| n.rdev() == out.rdev());
+        out.file_type().is_file() || (out.file_type().is_char_device() && null())
+    }
+    #[cfg(not(unix))]
+    false
 }
 
 /// Where a long redline goes when standard output is a terminal: the pager

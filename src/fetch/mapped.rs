@@ -1,5 +1,6 @@
 //! The one place redline maps a file into memory instead of reading it: a
-//! large file that `redline diff FILE FILE` compares, on Linux, and only
+//! large file that `redline diff FILE FILE` compares, on Linux, when its
+//! output cannot keep it waiting (a regular file or /dev/null), and only
 //! while the file cannot change.
 //!
 //! Why it exists: reading a file of megabytes copies it into fresh memory
@@ -19,7 +20,12 @@
 //!   [`LEASE_BREAK_MIN_SECONDS`];
 //!
 //! and otherwise the caller reads it as before. The lease also needs the
-//! file to be the user's own (or the capability to lease others').
+//! file to be the user's own (or the capability to lease others'). A
+//! writer waits for the lease as long as redline runs, which is why the
+//! caller maps only when nothing can keep redline waiting: not when it
+//! writes to a pipe or a terminal (a pager, a slow reader), where a wait
+//! could outlast the lease break time and let a writer change the file
+//! under text still being written out.
 //! The signal that tells a lease holder a writer waits (SIGIO) would end
 //! the process by default; it is ignored from the first lease on.
 //!

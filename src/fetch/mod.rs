@@ -206,7 +206,7 @@ pub fn url_host(url: &str) -> Option<String> {
 /// The capture time is `at` when given, else a `YYYY-MM-DD` date at the start
 /// of the file name (midnight UTC), else now.
 pub fn from_file(path: &Path, at: Option<DateTime<FixedOffset>>) -> Result<Capture, FetchError> {
-    let mut capture = read_file(path, at, false)?;
+    let mut capture = read_file(path, at, Keep::No)?;
     capture.sha256 = sha256_hex(&capture.body);
     Ok(capture)
 }
@@ -216,20 +216,34 @@ pub fn from_file(path: &Path, at: Option<DateTime<FixedOffset>>) -> Result<Captu
 /// that is stored needs (`sha256` is left empty). Hashing both sides of a
 /// large pair took a tenth of the comparison.
 pub fn from_file_unhashed(path: &Path) -> Result<Capture, FetchError> {
-    read_file(path, None, false)
+    read_file(path, None, Keep::No)
 }
 
 /// Reads a capture file like [`from_file_unhashed`], for a command that ends
 /// soon after (`redline diff FILE FILE`): a large file is kept in memory
 /// until the process exits, so the documents read from it can borrow its
-/// text (see [`crate::document::Text`]). On Linux it is mapped where it
-/// cannot change meanwhile (under a read lease, on a local filesystem: see
-/// `mapped`); otherwise it is read into memory mapped and filled in one
+/// text (see [`crate::document::Text`]). With `map`, on Linux, it is mapped
+/// where it cannot change meanwhile (under a read lease, on a local
+/// filesystem: see `mapped`); pass it only when the command cannot be kept
+/// waiting (its output is a regular file or /dev/null, not a pipe or a
+/// terminal), since a program that wants to write the file waits for the
+/// lease. Otherwise the file is read into memory mapped and filled in one
 /// step (pages of ordinary heap memory are each mapped on first touch,
 /// which for a file of megabytes took longer than reading it). Never use it
 /// in a loop: the memory (and a lease) is not given back.
-pub fn from_file_kept(path: &Path) -> Result<Capture, FetchError> {
-    read_file(path, None, true)
+pub fn from_file_kept(path: &Path, map: bool) -> Result<Capture, FetchError> {
+    read_file(path, None, if map { Keep::MapOrRead } else { Keep::Read })
+}
+
+/// How [`read_file`] holds a file's bytes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Keep {
+    /// Read into memory of its own, freed with the capture.
+    No,
+    /// A large file read into memory kept until the process exits.
+    Read,
+    /// A large file mapped when safe (see `mapped`), else as `Read`.
+    MapOrRead,
 }
 
 /// Files from this size up are read into kept memory by [`from_file_kept`];
@@ -239,7 +253,7 @@ const KEEP_MIN_BYTES: u64 = 256 * 1024;
 fn read_file(
     path: &Path,
     at: Option<DateTime<FixedOffset>>,
-    keep: bool,
+    keep: Keep,
 ) -> Result<Capture, FetchError> {
     let read_error = |source| FetchError::Read {
         path: path.display().to_string(),
@@ -253,8 +267,8 @@ fn read_file(
             limit: crate::limits::MAX_FILE_BYTES,
         });
     }
-    let body = if keep && size >= KEEP_MIN_BYTES {
-        read_kept(path, size).map_err(read_error)?
+    let body = if keep != Keep::No && size >= KEEP_MIN_BYTES {
+        read_kept(path, size, keep == Keep::MapOrRead).map_err(read_error)?
     } else {
         Cow::Owned(std::fs::read(path).map_err(read_error)?)
     };
@@ -278,15 +292,20 @@ const HUGE_PAGE: usize = 2 << 20;
 /// The bytes of the file at `path`, about `size` bytes long, mapped or in
 /// memory filled in one step, and never freed (see [`from_file_kept`]).
 /// A file that changed size while read is read again as usual.
-fn read_kept(path: &Path, size: u64) -> std::io::Result<Cow<'static, [u8]>> {
+fn read_kept(path: &Path, size: u64, map: bool) -> std::io::Result<Cow<'static, [u8]>> {
     let file = std::fs::File::open(path)?;
     let len = usize::try_from(size).map_err(std::io::Error::other)?;
     // Shared with the kernel's copy where the file cannot change meanwhile.
     #[cfg(target_os = "linux")]
-    let file = match mapped::map_kept(file, len) {
-        Ok(bytes) => return Ok(Cow::Borrowed(bytes)),
-        Err(file) => file,
+    let file = match map {
+        true => match mapped::map_kept(file, len) {
+            Ok(bytes) => return Ok(Cow::Borrowed(bytes)),
+            Err(file) => file,
+        },
+        false => file,
     };
+    #[cfg(not(target_os = "linux"))]
+    let _ = map;
     let mut file = file;
     // Transparent huge pages where the system allows them (2 MB pages: a
     // handful of faults instead of one per 4 KB, which on a virtual machine

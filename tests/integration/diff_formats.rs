@@ -75,9 +75,10 @@ fn markdown_output_marks_words_and_escapes_page_text() {
 #[test]
 fn large_files_are_compared_the_same_however_they_are_held_in_memory() {
     // Over 2 MB together, so the binary grows its heap in huge pages first
-    // (`heap::grow_for`), unless REDLINE_HUGE_HEAP=0; and on Linux it maps
-    // each file under a read lease (`fetch::mapped`), unless another
-    // program has it open for writing: then it reads it.
+    // (`heap::grow_for`), unless REDLINE_HUGE_HEAP=0; and on Linux, writing
+    // to a file, it maps each file under a read lease (`fetch::mapped`),
+    // unless another program has it open for writing: then it reads it, as
+    // it does when writing to a pipe.
     let tmp = tempfile::tempdir().unwrap();
     let paragraph = |i: usize| {
         let words: Vec<String> = (0..30).map(|w| format!("w{}x{}", i * 7 + w, w)).collect();
@@ -91,18 +92,33 @@ fn large_files_are_compared_the_same_however_they_are_held_in_memory() {
     std::fs::write(tmp.path().join("old.md"), old.join("\n\n")).unwrap();
     std::fs::write(tmp.path().join("new.md"), new.join("\n\n")).unwrap();
     let args = ["diff", "old.md", "new.md", "--format", "json"];
-    let grown = run_binary(tmp.path(), &args, &[]);
-    let plain = run_binary(tmp.path(), &args, &[("REDLINE_HUGE_HEAP", "0")]);
+    // Standard output to a file, as `> out.json` does.
+    let to_file = |vars: &[(&str, &str)]| {
+        let out = tmp.path().join("out.json");
+        let status = std::process::Command::new(env!("CARGO_BIN_EXE_redline"))
+            .args(args)
+            .current_dir(tmp.path())
+            .envs(vars.iter().copied())
+            .stdout(std::fs::File::create(&out).unwrap())
+            .status()
+            .unwrap();
+        assert_eq!(status.code(), Some(1));
+        std::fs::read_to_string(&out).unwrap()
+    };
+    let mapped = to_file(&[]);
+    let plain = to_file(&[("REDLINE_HUGE_HEAP", "0")]);
     let writer = std::fs::OpenOptions::new()
         .append(true)
         .open(tmp.path().join("old.md"))
         .unwrap();
-    let read = run_binary(tmp.path(), &args, &[]);
+    let read = to_file(&[]);
     drop(writer);
-    assert_eq!(grown.code, 1, "{}", grown.stderr);
-    assert_eq!(grown.stdout, plain.stdout);
-    assert_eq!(grown.stdout, read.stdout);
-    let v: serde_json::Value = serde_json::from_str(&grown.stdout).unwrap();
+    let piped = run_binary(tmp.path(), &args, &[]);
+    assert_eq!(piped.code, 1, "{}", piped.stderr);
+    assert_eq!(mapped, plain);
+    assert_eq!(mapped, read);
+    assert_eq!(mapped, piped.stdout);
+    let v: serde_json::Value = serde_json::from_str(&mapped).unwrap();
     let stats = &v["stats"]["body"];
     assert_eq!(stats["modified"], 1, "{stats}");
     assert_eq!(stats["moved"], 1, "{stats}");

@@ -37,6 +37,7 @@ pub fn env_in(cwd: &Path) -> Env {
         store: None,
         no_color: false,
         stdout_is_terminal: false,
+        stdout_never_waits: false,
         stderr_is_terminal: false,
         terminal_width: None,
         // In-process runs leave the test harness's allocator alone.
