@@ -61,9 +61,13 @@ pub(crate) fn align(
         if a.is_empty() || b.is_empty() || deadline.is_some_and(|d| Instant::now() >= d) {
             continue;
         }
-        let anchors = counts.unique_common(old, new, a.clone(), b.clone());
+        let (anchors, any_common) = counts.unique_common(old, new, a.clone(), b.clone());
         if anchors.is_empty() {
-            myers(old, new, a, b, deadline, &mut out);
+            // With no key on both sides nothing can align (a rewritten
+            // stretch): Myers would take time quadratic in the gap to say so.
+            if any_common {
+                myers(old, new, a, b, deadline, &mut out);
+            }
             continue;
         }
         // The gaps between anchors (only those with blocks on both sides:
@@ -143,14 +147,14 @@ impl Counts {
     }
 
     /// The longest increasing run of keys unique in both ranges, as
-    /// `(old, new)` positions in order.
+    /// `(old, new)` positions in order, and whether any key occurs in both.
     fn unique_common(
         &mut self,
         old: &[u32],
         new: &[u32],
         a: Range<usize>,
         b: Range<usize>,
-    ) -> Vec<(usize, usize)> {
+    ) -> (Vec<(usize, usize)>, bool) {
         for i in a.clone() {
             let k = old[i] as usize;
             self.old_count[k] = self.old_count[k].saturating_add(1).min(2);
@@ -163,8 +167,10 @@ impl Counts {
         }
         // New positions of the keys unique on both sides, in old order.
         let mut candidates: Vec<(u32, u32)> = Vec::new();
+        let mut any_common = false;
         for i in a.clone() {
             let k = old[i] as usize;
+            any_common |= self.new_count[k] > 0;
             if self.old_count[k] == 1 && self.new_count[k] == 1 {
                 candidates.push((i as u32, self.new_pos[k]));
             }
@@ -176,7 +182,7 @@ impl Counts {
         for j in b {
             self.new_count[new[j] as usize] = 0;
         }
-        longest_increasing(&candidates)
+        (longest_increasing(&candidates), any_common)
     }
 }
 
