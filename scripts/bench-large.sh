@@ -15,7 +15,8 @@
 # run in turn, round after round, so they see the same load.
 #
 # REDLINE_BASELINE=PATH also times another redline binary (an older build)
-# on the large pair in the same run, to compare a change on a noisy machine.
+# on the large pair and the real pairs in the same rounds, to compare a
+# change on a noisy machine. The real pairs are interleaved too.
 #
 # Needs: the Rust toolchain, git, bash 5 (for $EPOCHREALTIME), GNU time
 # (/usr/bin/time) for peak memory.
@@ -138,16 +139,36 @@ echo
 
 revs=../shared/revisions-dev
 if [ -d "$revs" ]; then
-  echo "## real revision pairs ($revs)"
-  echo "| pair | KB a side | redline ms | git ms |"
-  echo "|---|---|---|---|"
-  tr=0 tg=0
+  # Interleaved like the large pair, with the baseline when one is given.
+  red_pair() { "$redline" diff "$o" "$n" --format json; }
+  git_pair() { git_wd "$o" "$n"; }
+  base_pair() { "$REDLINE_BASELINE" diff "$o" "$n" --format json; }
+  cmds=(red_pair git_pair)
+  [ -n "${REDLINE_BASELINE:-}" ] && cmds+=(base_pair)
+  echo "## real revision pairs ($revs; $runs interleaved rounds)"
+  if [ -n "${REDLINE_BASELINE:-}" ]; then
+    echo "| pair | KB a side | redline ms | git ms | baseline ms |"
+    echo "|---|---|---|---|---|"
+  else
+    echo "| pair | KB a side | redline ms | git ms |"
+    echo "|---|---|---|---|"
+  fi
+  tr=0 tg=0 tb=0
   for d in "$revs"/*/; do
     o=$d/old.md n=$d/new.md
     [ -f "$o" ] && [ -f "$n" ] || continue
-    r=$(median_ms red "$o" "$n"); g=$(median_ms git_wd "$o" "$n")
+    read -r _ r g b <<<"$(interleaved_ms "${cmds[@]}")"
     tr=$(awk -v a="$tr" -v b="$r" 'BEGIN{print a+b}'); tg=$(awk -v a="$tg" -v b="$g" 'BEGIN{print a+b}')
-    echo "| $(basename "$d") | $(( $(stat -c%s "$n") / 1024 )) | $r | $g |"
+    if [ -n "${REDLINE_BASELINE:-}" ]; then
+      tb=$(awk -v a="$tb" -v b="$b" 'BEGIN{print a+b}')
+      echo "| $(basename "$d") | $(( $(stat -c%s "$n") / 1024 )) | $r | $g | $b |"
+    else
+      echo "| $(basename "$d") | $(( $(stat -c%s "$n") / 1024 )) | $r | $g |"
+    fi
   done
-  echo "| total | | $tr | $tg |"
+  if [ -n "${REDLINE_BASELINE:-}" ]; then
+    echo "| total | | $tr | $tg | $tb |"
+  else
+    echo "| total | | $tr | $tg |"
+  fi
 fi
