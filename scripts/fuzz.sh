@@ -7,8 +7,10 @@
 # RUNS is the number of executions (default 10000000, the bar a target must
 # pass; 0 runs until stopped). Needs the nightly toolchain and cargo-fuzz
 # (`cargo install cargo-fuzz --locked`). Environment:
-#   FUZZ_SANITIZER  address | none (default none: redline has no unsafe code,
-#                   and without ASan libFuzzer runs several times faster)
+#   FUZZ_SANITIZER  address | none (default none: the fuzzed code has no
+#                   unsafe code (src/heap.rs and src/fetch/mapped.rs, the
+#                   only unsafe, are not reached), and without ASan libFuzzer
+#                   runs several times faster)
 #   FUZZ_JOBS       parallel fuzzing processes (default 1)
 #   FUZZ_TIME       stop after this many seconds even if RUNS is not reached
 #   FUZZ_TRACE_COMPARES=1  build with comparison tracing (finds bytes that
