@@ -12,10 +12,10 @@
 //! advice, as most distributions do). A page is still only taken when first
 //! touched. `scripts/bench-large.sh` times it against `REDLINE_HUGE_HEAP=0`.
 //!
-//! This is the only module with `unsafe` code: calls into the C library
-//! that are advice to the allocator and the kernel, which both may ignore,
-//! and that read or write no memory of Rust's. With another C library or
-//! system, it does nothing.
+//! This and `fetch/mapped.rs` are the only modules with `unsafe` code; here
+//! it is calls into the C library that are advice to the allocator and the
+//! kernel, which both may ignore, and that read or write no memory of
+//! Rust's. With another C library or system, it does nothing.
 
 /// Size of a huge page on x86-64 and most ARM systems.
 const HUGE_PAGE: usize = 2 << 20;
