@@ -17,8 +17,9 @@
 //! kernel, which both may ignore, and that read or write no memory of
 //! Rust's. With another C library or system, it does nothing.
 
-/// Size of a huge page on x86-64 and most ARM systems.
-const HUGE_PAGE: usize = 2 << 20;
+/// Size of a huge page on x86-64 and most ARM systems (also what
+/// `fetch` rounds a read file's memory up to).
+pub(crate) const HUGE_PAGE: usize = 2 << 20;
 
 /// What glibc keeps before each block it hands out, so a request this much
 /// under a gap fills it exactly.

@@ -19,6 +19,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use thiserror::Error;
 
+use crate::heap::HUGE_PAGE;
+
 /// What kind of page a capture holds; decides how it is normalized.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -284,11 +286,6 @@ fn read_file(
     ))
 }
 
-/// Size of a huge page on x86-64 and most ARM systems. The map is rounded up
-/// to whole huge pages, since Linux only aligns (and so only backs with huge
-/// pages) anonymous maps of such lengths.
-const HUGE_PAGE: usize = 2 << 20;
-
 /// The bytes of the file at `path`, about `size` bytes long, mapped or in
 /// memory filled in one step, and never freed (see [`from_file_kept`]).
 /// A file that changed size while read is read again as usual.
@@ -312,6 +309,8 @@ fn read_kept(path: &Path, size: u64, map: bool) -> std::io::Result<Cow<'static, 
     // cost more than the copy), then the whole map filled at once. Both are
     // only advice: without them the read below faults the pages in itself.
     // Elsewhere than Linux, the map is filled as it is read.
+    // Rounded up to whole huge pages: Linux only aligns (and so only backs
+    // with huge pages) anonymous maps of such lengths.
     let mapped = match len >= HUGE_PAGE {
         true => len.div_ceil(HUGE_PAGE) * HUGE_PAGE,
         false => len,
