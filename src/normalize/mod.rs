@@ -13,6 +13,7 @@
 pub mod dates;
 pub mod decode;
 pub mod html;
+pub mod matcher;
 pub mod profile;
 pub mod text;
 

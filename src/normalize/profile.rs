@@ -18,10 +18,10 @@ use std::sync::{LazyLock, Mutex, OnceLock};
 
 use dom_query::Matcher;
 
-use regex::Regex;
 use serde::Deserialize;
 
 use super::NormalizeError;
+use super::matcher::LineRegex;
 
 /// Built-in profiles, as (file name, TOML text); the generic base first.
 const BUILTIN: &[(&str, &str)] = &[
@@ -497,7 +497,7 @@ fn selector(origin: &str, field: &str, source: &str) -> Result<Css, NormalizeErr
 #[derive(Debug, Clone)]
 pub struct Pattern {
     source: String,
-    compiled: OnceLock<Regex>,
+    compiled: OnceLock<LineRegex>,
 }
 
 impl Pattern {
@@ -529,9 +529,9 @@ impl Pattern {
 }
 
 impl std::ops::Deref for Pattern {
-    type Target = Regex;
+    type Target = LineRegex;
 
-    fn deref(&self) -> &Regex {
+    fn deref(&self) -> &LineRegex {
         self.compiled.get_or_init(|| {
             // Only built-in patterns get here uncompiled, and the tests
             // compile every one of them.
@@ -542,15 +542,15 @@ impl std::ops::Deref for Pattern {
 }
 
 /// Compiles `source`, or returns the compiled copy of an earlier call.
-fn cached(source: &str) -> Result<Regex, regex::Error> {
-    static CACHE: LazyLock<Mutex<HashMap<String, Regex>>> = LazyLock::new(Default::default);
+fn cached(source: &str) -> Result<LineRegex, regex::Error> {
+    static CACHE: LazyLock<Mutex<HashMap<String, LineRegex>>> = LazyLock::new(Default::default);
     // A poisoned lock only means another thread panicked mid-insert; the
     // map is still valid.
     let mut cache = CACHE.lock().unwrap_or_else(|e| e.into_inner());
     if let Some(regex) = cache.get(source) {
         return Ok(regex.clone());
     }
-    let regex = Regex::new(source)?;
+    let regex = LineRegex::new(source)?;
     cache.insert(source.to_string(), regex.clone());
     Ok(regex)
 }
@@ -559,11 +559,11 @@ fn cached(source: &str) -> Result<Regex, regex::Error> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn every_built_in_pattern_compiles() {
+    /// Every pattern of the built-in profiles.
+    fn built_in_patterns() -> Vec<Pattern> {
         let profiles = Profiles::builtin();
         let all = std::iter::once(profiles.generic()).chain(profiles.sites());
-        let mut count = 0;
+        let mut out = Vec::new();
         for p in all {
             let t = &p.text;
             let singles = [
@@ -581,17 +581,97 @@ mod tests {
                 &t.related_end,
                 &t.related_skip,
             ];
-            for pattern in singles
-                .into_iter()
-                .flatten()
-                .chain(lists.into_iter().flatten())
-            {
-                // Deref compiles it; an invalid built-in pattern panics here.
-                let _ = pattern.is_match("");
-                count += 1;
+            out.extend(
+                singles
+                    .into_iter()
+                    .flatten()
+                    .chain(lists.into_iter().flatten())
+                    .cloned(),
+            );
+        }
+        out
+    }
+
+    #[test]
+    fn every_built_in_pattern_compiles() {
+        let all = built_in_patterns();
+        for pattern in &all {
+            // Deref compiles it; an invalid built-in pattern panics here.
+            let _ = pattern.is_match("");
+        }
+        assert!(all.len() > 20, "only {} patterns", all.len());
+    }
+
+    /// Lines of the bundled text captures, and of every sort the patterns
+    /// look for, with Unicode spaces, digits and letters.
+    fn sample_lines() -> Vec<String> {
+        let captures = [
+            include_str!("../../snapshots/inss-defense-treaty/2025-05-20-inss-defense-treaty.txt"),
+            include_str!("../../snapshots/inss-defense-treaty/2025-08-05-inss-defense-treaty.txt"),
+        ];
+        let mut lines: Vec<String> = captures
+            .iter()
+            .flat_map(|c| c.lines())
+            .flat_map(|l| [l.to_string(), l.trim().to_string()])
+            .collect();
+        lines.extend(
+            super::super::matcher::tests::TRICKY
+                .iter()
+                .map(|s| s.to_string()),
+        );
+        lines.extend(
+            [
+                "Topics: Defense, Israel",
+                "Tags: a, b",
+                "Topics\u{a0}Defense",
+                "Subscribe",
+                "Subscribe to our newsletter",
+                "Subscribeé",
+                "Publication Series",
+                "Publication Seriesß",
+                "All publications",
+                "More Articles",
+                "Share this article",
+                "INSS Insight No. 1965, March 19, 2025",
+                "Special Publication, 20 May, 2025",
+                "By A. Author & B. Author, Policy Paper | May 5, 2025",
+                "5/6/2025",
+                "12/05/25",
+                "12/05/2025",
+                "The opinions expressed in INSS publications are the authors' alone",
+                "A Paper\u{2003}|\u{2003}INSS",
+            ]
+            .map(String::from),
+        );
+        lines
+    }
+
+    #[test]
+    fn built_in_patterns_answer_as_the_regex_crate_does() {
+        // Each built-in pattern, however compiled (src/normalize/matcher.rs),
+        // finds what the `regex` crate finds, on real lines and on lines
+        // that tell ASCII and Unicode readings apart.
+        let lines = sample_lines();
+        let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+        for pattern in built_in_patterns() {
+            super::super::matcher::tests::assert_same_on(pattern.as_str(), &lines);
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(16))]
+        #[test]
+        fn built_in_patterns_answer_as_the_regex_crate_does_on_any_line(
+            lines in proptest::collection::vec(
+                "[A-Za-z0-9 ,.|/:&\\-–—·é\u{a0}\u{2009}\u{3000}\u{660}-\u{669}ſKk\n]{0,80}",
+                1..64,
+            )
+        ) {
+            let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+            for pattern in built_in_patterns() {
+                super::super::matcher::tests::assert_same_on(pattern.as_str(), &lines);
             }
         }
-        assert!(count > 20, "only {count} patterns");
     }
 
     #[test]

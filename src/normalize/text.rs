@@ -22,11 +22,13 @@
 //! The thresholds are named constants below; what is specific to a site lives
 //! in its profile, never here.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 
-use regex::Regex;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::dates::parse_date;
+use super::matcher::LineRegex;
 use super::profile::{Pattern, Profile, TextRules};
 use crate::document::{
     Block, BlockKind, Document, Meta, RelatedItem, assign_sections, collapse_whitespace,
@@ -109,9 +111,9 @@ pub fn normalize_text(text: &str, profile: &Profile) -> Document {
     }
 }
 
-fn strip_suffix(title: &str, suffix: Option<&Regex>) -> String {
+fn strip_suffix(title: &str, suffix: Option<&LineRegex>) -> String {
     match suffix.and_then(|re| re.find(title)) {
-        Some(m) if m.start() > 0 => title[..m.start()].trim_end().to_string(),
+        Some(m) if m.start > 0 => title[..m.start].trim_end().to_string(),
         _ => title.to_string(),
     }
 }
@@ -128,7 +130,7 @@ struct Byline {
 
 fn read_byline(line: &str, rules: &TextRules) -> Option<Byline> {
     let caps = rules.byline.as_ref()?.captures(line)?;
-    let group = |name: &str| caps.name(name).map(|m| collapse_whitespace(m.as_str()));
+    let group = |name: &str| caps.name(name).map(collapse_whitespace);
     let date = group("date").and_then(|d| parse_date(&d, &rules.date_formats));
     let authors = group("authors")
         .map(|a| {
@@ -149,44 +151,72 @@ fn read_byline(line: &str, rules: &TextRules) -> Option<Byline> {
 /// Recognises lower-cased copies of the page's own text (audio transcripts,
 /// "open text" panes): their word triples mostly occur in the page's
 /// ordinary, capitalised lines.
-struct CopyDetector {
-    triples: HashSet<String>,
+///
+/// Words are numbered and triples kept as three numbers: every line of a
+/// capture passes through here, and a set of joined strings (an allocation
+/// and a hash of the whole text per triple) was most of a text capture's
+/// normalization time.
+struct CopyDetector<'t> {
+    /// Number of each lower-cased word of the capitalised lines.
+    ids: FxHashMap<Cow<'t, str>, u32>,
+    triples: FxHashSet<[u32; 3]>,
 }
 
-impl CopyDetector {
-    fn new(lines: &[&str]) -> CopyDetector {
-        let mut triples = HashSet::new();
+impl<'t> CopyDetector<'t> {
+    fn new(lines: &[&'t str]) -> CopyDetector<'t> {
+        let mut ids: FxHashMap<Cow<'t, str>, u32> = FxHashMap::default();
+        let mut triples = FxHashSet::default();
+        let mut line_ids = Vec::new();
         for line in lines.iter().filter(|l| l.chars().any(char::is_uppercase)) {
-            let words = lower_words(line);
-            for w in words.windows(3) {
-                triples.insert(w.join(" "));
+            line_ids.clear();
+            for word in lower_words(line) {
+                let next = ids.len() as u32;
+                line_ids.push(*ids.entry(word).or_insert(next));
+            }
+            for w in line_ids.windows(3) {
+                triples.insert([w[0], w[1], w[2]]);
             }
         }
-        CopyDetector { triples }
+        CopyDetector { ids, triples }
     }
 
     fn is_copy(&self, line: &str) -> bool {
         if line.chars().any(char::is_uppercase) {
             return false;
         }
-        let words = lower_words(line);
+        // A word never seen in a capitalised line is in no known triple.
+        let words: Vec<Option<u32>> = lower_words(line)
+            .map(|w| self.ids.get(w.as_ref()).copied())
+            .collect();
         if words.len() < COPY_MIN_WORDS {
             return false;
         }
         let total = words.len() - 2;
         let found = words
             .windows(3)
-            .filter(|w| self.triples.contains(&w.join(" ")))
+            .filter(|w| match (w[0], w[1], w[2]) {
+                (Some(a), Some(b), Some(c)) => self.triples.contains(&[a, b, c]),
+                _ => false,
+            })
             .count();
         found as f64 / total as f64 >= COPY_MIN_OVERLAP
     }
 }
 
-fn lower_words(line: &str) -> Vec<String> {
+/// The line's alphanumeric runs, lower-cased (borrowed when they are
+/// already).
+fn lower_words(line: &str) -> impl Iterator<Item = Cow<'_, str>> {
     line.split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
-        .collect()
+        .map(|w| {
+            if w.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+            {
+                Cow::Borrowed(w)
+            } else {
+                Cow::Owned(w.to_lowercase())
+            }
+        })
 }
 
 /// What one line of the body region is.
@@ -352,7 +382,7 @@ fn read_topics(tail: &[&str], rules: &TextRules) -> Vec<String> {
     };
     let mut topics = Vec::new();
     if let Some(first) = caps.name("topics") {
-        topics.push(collapse_whitespace(first.as_str()));
+        topics.push(collapse_whitespace(first));
     }
     for line in &tail[i + 1..] {
         if line.is_empty() {

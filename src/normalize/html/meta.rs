@@ -11,11 +11,11 @@
 
 use chrono::NaiveDate;
 use dom_query::{Document as Dom, NodeRef, local_name};
-use regex::Regex;
 use serde_json::Value;
 
 use crate::document::{Meta, collapse_whitespace};
 use crate::normalize::dates::{is_writable, parse_date};
+use crate::normalize::matcher::LineRegex;
 
 /// schema.org types that describe a publication (not the page or the site).
 const ARTICLE_TYPES: &[&str] = &[
@@ -40,7 +40,7 @@ const ARTICLE_TYPES: &[&str] = &[
 
 /// The metadata `dom` declares. `title_suffix` strips the site name from
 /// `<title>`; `date_formats` read dates that are not ISO.
-pub fn read_meta(dom: &Dom, title_suffix: Option<&Regex>, date_formats: &[String]) -> Meta {
+pub fn read_meta(dom: &Dom, title_suffix: Option<&LineRegex>, date_formats: &[String]) -> Meta {
     let found = Declared::find(dom);
     let ld = json_ld(&found.ld_scripts);
     let metas = MetaTags::read(&found.metas);
@@ -195,7 +195,7 @@ pub fn parse_meta_date(text: &str, formats: &[String]) -> Option<NaiveDate> {
 
 /// `<title>` less its site name: the `og:site_name` when the title ends
 /// with it after a separator, else the profile's suffix pattern.
-pub fn strip_title_suffix(title: &str, site: Option<&str>, suffix: Option<&Regex>) -> String {
+pub fn strip_title_suffix(title: &str, site: Option<&str>, suffix: Option<&LineRegex>) -> String {
     if let Some(site) = site.filter(|s| !s.is_empty()) {
         for sep in [" | ", " - ", " – ", " — ", " · ", " :: "] {
             if let Some(rest) = title.strip_suffix(&format!("{sep}{site}")) {
@@ -204,7 +204,7 @@ pub fn strip_title_suffix(title: &str, site: Option<&str>, suffix: Option<&Regex
         }
     }
     match suffix.and_then(|re| re.find(title)) {
-        Some(m) if m.start() > 0 => title[..m.start()].trim_end().to_string(),
+        Some(m) if m.start > 0 => title[..m.start].trim_end().to_string(),
         _ => title.to_string(),
     }
 }
@@ -444,7 +444,7 @@ mod tests {
     use super::*;
 
     fn meta(html: &str) -> Meta {
-        let suffix = Regex::new(r"\s+[|\-–—·]\s+[^|\-–—·]{1,40}$").unwrap();
+        let suffix = LineRegex::new(r"\s+[|\-–—·]\s+[^|\-–—·]{1,40}$").unwrap();
         read_meta(&Dom::from(html), Some(&suffix), &[])
     }
 
