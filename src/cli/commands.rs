@@ -587,8 +587,9 @@ fn diff_command(
         };
         let total = size(old).saturating_add(size(new));
         let parallel = total >= PARALLEL_MIN_BYTES;
-        // Large inputs make megabytes of blocks and arrays: the heap grows
-        // for them in one step, in huge pages (see `heap`).
+        // Inputs of more than a few pages make blocks and arrays of many
+        // more: the heap grows for them in one step, in huge pages (see
+        // `heap`).
         if ctx.env.huge_heap && total >= HUGE_HEAP_MIN_BYTES {
             crate::heap::grow_for(usize::try_from(total).unwrap_or(usize::MAX));
         }
@@ -987,7 +988,7 @@ pub(super) fn absolute(cwd: &Path, path: &Path) -> PathBuf {
 const PARALLEL_MIN_BYTES: u64 = 256 * 1024;
 
 /// Inputs from this size up (both files together) get a heap grown at once
-/// in huge pages ([`crate::heap::grow_for`]); below it, a 2 MB page holds
-/// more than the comparison needs, and zeroing it costs more than the
-/// ordinary pages it replaces.
-const HUGE_HEAP_MIN_BYTES: u64 = 2 * 1024 * 1024;
+/// in huge pages ([`crate::heap::grow_for`]): from about here, the ordinary
+/// pages a comparison touches (a hundred or more, each a fault) cost more
+/// than the kernel's clearing of one 2 MB page; below it, less.
+const HUGE_HEAP_MIN_BYTES: u64 = 128 * 1024;
