@@ -75,10 +75,10 @@ fn markdown_output_marks_words_and_escapes_page_text() {
 #[test]
 fn large_files_are_compared_the_same_however_they_are_held_in_memory() {
     // Over 2 MB together (well over 128 KB), so the binary grows its heap
-    // in huge pages first (`heap::grow_for`), unless REDLINE_HUGE_HEAP=0; and on Linux, writing
-    // to a file, it maps each file under a read lease (`fetch::mapped`),
-    // unless another program has it open for writing: then it reads it, as
-    // it does when writing to a pipe.
+    // in huge pages first (`heap::grow_for`), unless REDLINE_HUGE_HEAP=0;
+    // and on Linux, writing to a file, it maps each file under a read lease
+    // (`fetch::mapped`), unless another program has it open for writing:
+    // then it reads it, as it does when writing to a pipe.
     let tmp = tempfile::tempdir().unwrap();
     let paragraph = |i: usize| {
         let words: Vec<String> = (0..30).map(|w| format!("w{}x{}", i * 7 + w, w)).collect();
