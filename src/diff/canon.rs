@@ -96,7 +96,9 @@ fn fold_and_collapse(text: &str) -> Cow<'_, str> {
         }
         let ch = text[i..].chars().next().unwrap_or(' ');
         let len = ch.len_utf8();
-        if b >= 0x80 && !ch.is_whitespace() && fold(ch) == Some(ch) {
+        let folded = fold(ch);
+        if b >= 0x80 && folded == Some(ch) {
+            // (`fold` maps every whitespace character to a space.)
             after_space = false;
             i += len;
             continue;
@@ -105,9 +107,18 @@ fn fold_and_collapse(text: &str) -> Cow<'_, str> {
             out.reserve(text.len());
         }
         out.push_str(&text[start..i]);
-        start = i + len;
         i += len;
-        match fold(ch) {
+        if folded.is_none() {
+            // Dropped characters come in runs (zero-width watermarks hide
+            // thousands in a page): skip the run at once.
+            while let Some(next) = text[i..].chars().next()
+                && fold(next).is_none()
+            {
+                i += next.len_utf8();
+            }
+        }
+        start = i;
+        match folded {
             Some(' ') if !after_space => {
                 out.push(' ');
                 after_space = true;
