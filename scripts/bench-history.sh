@@ -25,7 +25,11 @@ runs=${1:-5}
 sources=${2:-200}
 nights=${3:-365}
 
-cargo build --release --locked -q --bin redline --example make_history_store
+# The example first, then the binary on its own: built in one command
+# with an example, the binary gets the features the dev-dependencies
+# turn on in shared crates, and is not the binary a user builds.
+cargo build --release --locked -q --example make_history_store
+cargo build --release --locked -q --bin redline
 redline=$PWD/target/release/redline
 make=$PWD/target/release/examples/make_history_store
 work=${BENCH_DIR:-$(mktemp -d)}

@@ -25,7 +25,11 @@ trap 'rm -rf "$work"' EXIT
 
 case "$what" in
   stat)
-    cargo build --release --locked -q --bin redline --example make_large_pair
+    # The example first, then the binary on its own: built in one command
+    # with an example, the binary gets the features the dev-dependencies
+    # turn on in shared crates, and is not the binary a user builds.
+    cargo build --release --locked -q --example make_large_pair
+    cargo build --release --locked -q --bin redline
     target/release/examples/make_large_pair "$work" >/dev/null
     bins=("$PWD/target/release/redline")
     [ -n "${REDLINE_BASELINE:-}" ] && bins+=("$REDLINE_BASELINE")
@@ -41,7 +45,11 @@ case "$what" in
     exit 0
     ;;
   startup)
-    cargo build --release --locked -q --bin redline --example make_large_pair
+    # The example first, then the binary on its own: built in one command
+    # with an example, the binary gets the features the dev-dependencies
+    # turn on in shared crates, and is not the binary a user builds.
+    cargo build --release --locked -q --example make_large_pair
+    cargo build --release --locked -q --bin redline
     target/release/examples/make_large_pair "$work" >/dev/null
     cp target/release/redline "$work/pie"
     # The same code, linked as a fixed-address executable; then the usual
@@ -63,7 +71,11 @@ case "$what" in
     exit 0
     ;;
   diff)
-    cargo build --release --locked -q --bin redline --example make_large_pair
+    # The example first, then the binary on its own: built in one command
+    # with an example, the binary gets the features the dev-dependencies
+    # turn on in shared crates, and is not the binary a user builds.
+    cargo build --release --locked -q --example make_large_pair
+    cargo build --release --locked -q --bin redline
     target/release/examples/make_large_pair "$work" >/dev/null
     perf record -q -F 2000 --call-graph dwarf -o "$work/perf.data" \
       target/release/redline diff "$work/old.md" "$work/new.md" --format json >/dev/null 2>&1 || true
