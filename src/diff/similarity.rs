@@ -395,9 +395,11 @@ mod tests {
     }
 
     proptest::proptest! {
-        /// ASCII texts get the same bags, ids included, byte by byte.
+        /// Bags are the lower-cased alphanumeric runs, ids included, on ASCII
+        /// text (byte by byte) and on text with letters, digits, spaces and
+        /// punctuation beyond ASCII.
         #[test]
-        fn ascii_bags_are_the_general_ones(texts in proptest::collection::vec("[a-zA-Z0-9 ,.'\\-]{0,60}", 1..6)) {
+        fn bags_are_the_lower_cased_alphanumeric_runs(texts in proptest::collection::vec("[a-zA-Z0-9 ,.'\\-éÉßẞİΣσ٣\u{a0}“”—日本ǅ]{0,60}", 1..6)) {
             let mut fast = Words::default();
             let mut general = Words::default();
             for t in &texts {
@@ -416,6 +418,16 @@ mod tests {
                 proptest::prop_assert_eq!(fast.bag(t), general_bag);
             }
         }
+    }
+
+    #[test]
+    fn words_are_lower_cased_as_words() {
+        let mut w = Words::default();
+        // A final capital sigma lower-cases to `ς`, as `str::to_lowercase`
+        // has it, not to `σ` as the character alone would.
+        assert_eq!(w.bag("ΟΔΟΣ"), w.bag("οδος"));
+        assert_ne!(w.bag("ΟΔΟΣ"), w.bag("οδοσ"));
+        assert_eq!(w.bag("Café “Déjà” vu"), w.bag("café déjà VU"));
     }
 
     #[test]
