@@ -31,8 +31,13 @@ case "$what" in
     cargo build --release --locked -q --example make_large_pair
     cargo build --release --locked -q --bin redline
     target/release/examples/make_large_pair "$work" >/dev/null
-    bins=("$PWD/target/release/redline")
-    [ -n "${REDLINE_BASELINE:-}" ] && bins+=("$REDLINE_BASELINE")
+    # Copies, as installed (see bench-large.sh).
+    cp target/release/redline "$work/redline"
+    bins=("$work/redline")
+    if [ -n "${REDLINE_BASELINE:-}" ]; then
+      cp "$REDLINE_BASELINE" "$work/baseline"
+      bins+=("$work/baseline")
+    fi
     events=duration_time,user_time,system_time,page-faults
     for bin in "${bins[@]}"; do
       echo "$bin diff --format json"
