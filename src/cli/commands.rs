@@ -13,7 +13,7 @@ use super::args::{
     Cli, ColorChoice, Command, DiffFormat, DiffViewArgs, DocFormat, HistoryCommand, ProfileArg,
 };
 use super::{Env, Output, Pager, report, sync, tracking};
-use crate::diff::{DiffOptions, DocDiff, diff};
+use crate::diff::{BodyKeys, DiffOptions, DocDiff, diff, diff_keyed};
 use crate::document::{Document, markdown};
 use crate::error::Error;
 use crate::exit_codes;
@@ -558,6 +558,15 @@ fn import(
     Ok(exit_codes::SUCCESS)
 }
 
+/// One side of `diff FILE FILE` after its thread's work.
+enum Side {
+    /// Read, to be normalized once the profile is known.
+    Read(Capture),
+    /// A Markdown file with no profile asked for: its document and body
+    /// keys, or why it could not be read as a document.
+    Markdown(Result<(Document, BodyKeys), Error>),
+}
+
 fn diff_command(
     ctx: &Ctx,
     args: &[String],
@@ -593,37 +602,61 @@ fn diff_command(
         if ctx.env.huge_heap && total >= HUGE_HEAP_MIN_BYTES {
             crate::heap::grow_for(usize::try_from(total).unwrap_or(usize::MAX));
         }
-        let (old_capture, new_capture) = both(parallel, || read(old), || read(new));
-        let (old_capture, new_capture) = (old_capture?, new_capture?);
-        // Stored documents (Markdown) need no profile: loading and compiling
-        // them would be most of the work of comparing two small ones.
-        let markdown_only = profile.profile.is_none()
-            && [&old_capture, &new_capture]
-                .iter()
-                .all(|c| c.kind == CaptureKind::Markdown);
-        let profiles = if markdown_only {
-            None
-        } else {
-            let store = ctx.try_store();
-            Some(profile_choice(
-                ctx.profiles(store.as_ref())?,
-                profile,
-                &ctx.env.cwd,
-            )?)
+        // A Markdown file (a stored document, or one written by hand) needs
+        // no profile unless one was asked for: each side is then read,
+        // parsed and keyed for the engine on a thread of its own, without
+        // waiting for the other at each step.
+        let unprofiled = profile.profile.is_none();
+        let keyed = |document: Document| {
+            let keys = BodyKeys::of(&document.body);
+            (document, keys)
         };
-        let to_document = |capture: Capture| -> Result<Document, Error> {
-            Ok(match &profiles {
-                Some((profiles, choice)) => normalize(&capture, profiles, choice)?,
-                None => normalize::normalize_markdown(capture)?,
-            })
+        let side = |name: &str| -> Result<Side, Error> {
+            let capture = read(name)?;
+            if !unprofiled || capture.kind != CaptureKind::Markdown {
+                return Ok(Side::Read(capture));
+            }
+            Ok(Side::Markdown(
+                normalize::normalize_markdown(capture)
+                    .map(keyed)
+                    .map_err(Error::from),
+            ))
         };
-        let (old_doc, new_doc) = both(
-            parallel,
-            || to_document(old_capture),
-            || to_document(new_capture),
+        // Files that cannot be read are reported first (the old one first),
+        // then documents that cannot be made.
+        let (old_side, new_side) = both(parallel, || side(old), || side(new));
+        let (old_side, new_side) = (old_side?, new_side?);
+        let ((old_doc, old_keys), (new_doc, new_keys)) = match (old_side, new_side) {
+            (Side::Markdown(old_doc), Side::Markdown(new_doc)) => (old_doc?, new_doc?),
+            (old_side, new_side) => {
+                // Not both Markdown, or a profile asked for: both go through
+                // the profiles (a Markdown side is read again; this is rare).
+                let capture = |side: Side, name: &str| match side {
+                    Side::Read(capture) => Ok(capture),
+                    Side::Markdown(_) => read(name),
+                };
+                let (old_capture, new_capture) = (capture(old_side, old)?, capture(new_side, new)?);
+                let store = ctx.try_store();
+                let (profiles, choice) =
+                    profile_choice(ctx.profiles(store.as_ref())?, profile, &ctx.env.cwd)?;
+                let to_document = |capture: Capture| -> Result<(Document, BodyKeys), Error> {
+                    Ok(keyed(normalize(&capture, &profiles, &choice)?))
+                };
+                let (old_doc, new_doc) = both(
+                    parallel,
+                    || to_document(old_capture),
+                    || to_document(new_capture),
+                );
+                (old_doc?, new_doc?)
+            }
+        };
+        let d = diff_keyed(
+            &old_doc,
+            &old_keys,
+            &new_doc,
+            &new_keys,
+            &DiffOptions::default(),
         );
-        let (old_doc, new_doc) = (old_doc?, new_doc?);
-        let d = diff(&old_doc, &new_doc, &DiffOptions::default());
         let header = term::Header {
             subject: title_of(&new_doc),
             old_label: old.clone(),
@@ -642,7 +675,7 @@ fn diff_command(
         // The command ends here: freeing tens of thousands of blocks one by
         // one would take longer than some of the comparison. The memory is
         // the process's until it exits.
-        std::mem::forget((old_doc, new_doc, d));
+        std::mem::forget((old_doc, new_doc, old_keys, new_keys, d));
         return Ok(code);
     }
     let store = ctx.store()?;

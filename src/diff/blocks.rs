@@ -80,9 +80,25 @@ pub(crate) struct BodyDiff {
     pub stats: BodyStats,
 }
 
-/// Diffs two bodies.
+/// Diffs two bodies, keyed here.
 pub(crate) fn diff_body(old: &[Block], new: &[Block], deadline: Option<Instant>) -> BodyDiff {
-    let mut engine = Engine::new(old, new, deadline);
+    let (old_keys, new_keys) = body_keys_of_both(old, new);
+    diff_keyed_body(old, &old_keys, new, &new_keys, deadline)
+}
+
+/// Diffs two bodies whose keys ([`BodyKeys::of`]) are already computed.
+pub(crate) fn diff_keyed_body(
+    old: &[Block],
+    old_keys: &BodyKeys,
+    new: &[Block],
+    new_keys: &BodyKeys,
+    deadline: Option<Instant>,
+) -> BodyDiff {
+    let mut engine = Engine::new(
+        Canon::new(old, old_keys),
+        Canon::new(new, new_keys),
+        deadline,
+    );
     engine.align();
     engine.match_identical();
     engine.compute_bags();
@@ -143,12 +159,66 @@ struct Engine<'a> {
 /// threads: keying is the engine's largest single cost on big documents.
 const PARALLEL_KEYS_MIN_BLOCKS: usize = 2_000;
 
-/// One side's blocks with their canonical keys and the keys' hashes.
-#[derive(Clone, Copy)]
-struct KeySide<'k, 'c> {
-    blocks: &'k [Block],
-    canon: &'k Canon<'c>,
-    hashes: &'k [u64],
+/// One side's canonical block keys (kind aside) and their hashes: what the
+/// engine computes first for each side, on its own so that a caller that
+/// holds each side on a thread of its own (the command comparing two files)
+/// can compute it there, while the text is fresh in the cache.
+///
+/// A block's key is its own text when that is already canonical (nearly
+/// always), else a text made for it: four bytes a block instead of a
+/// string or a reference each.
+#[derive(Debug)]
+pub struct BodyKeys {
+    /// Per block, an index into `made`, or [`BodyKeys::OWN`].
+    which: Vec<u32>,
+    made: Vec<String>,
+    /// Per block, the hash of its kind and key.
+    hashes: Vec<u64>,
+}
+
+impl BodyKeys {
+    const OWN: u32 = u32::MAX;
+
+    /// The keys of `blocks`.
+    pub fn of(blocks: &[Block]) -> BodyKeys {
+        let mut made = Vec::new();
+        let which: Vec<u32> = blocks
+            .iter()
+            .map(|b| {
+                // Known plain: already canonical (and checked when read).
+                if b.text.known_plain() {
+                    return BodyKeys::OWN;
+                }
+                match canonical_key_cow(&b.text) {
+                    // The whole text, unchanged.
+                    Cow::Borrowed(key) if key.len() == b.text.len() => BodyKeys::OWN,
+                    key => {
+                        made.push(key.into_owned());
+                        (made.len() - 1) as u32
+                    }
+                }
+            })
+            .collect();
+        let mut keys = BodyKeys {
+            which,
+            made,
+            hashes: Vec::new(),
+        };
+        let canon = Canon::new(blocks, &keys);
+        let hashes = blocks
+            .iter()
+            .zip(canon.iter())
+            .map(|(b, c)| FxBuildHasher.hash_one((b.kind, c)))
+            .collect();
+        keys.hashes = hashes;
+        keys
+    }
+}
+
+/// Keys of both sides, in parallel when the documents are large.
+fn body_keys_of_both(old: &[Block], new: &[Block]) -> (BodyKeys, BodyKeys) {
+    let parallel = old.len().max(new.len()) >= PARALLEL_KEYS_MIN_BLOCKS;
+    both(parallel, || BodyKeys::of(old), || BodyKeys::of(new))
 }
 
 /// Interns both sides' keys (kind and canonical text) to small integers:
@@ -159,25 +229,24 @@ struct KeySide<'k, 'c> {
 /// (old ones first), and compares keys through the sides' arrays: 8 bytes an
 /// entry instead of a copy of each key, which on large documents kept the
 /// table out of the cache.
-fn intern(old: KeySide, new: KeySide) -> (Vec<u32>, Vec<u32>, usize) {
+fn intern(old: &Canon, new: &Canon) -> (Vec<u32>, Vec<u32>, usize) {
     let key = |g: u32| -> (u64, BlockKind, &str) {
         let g = g as usize;
-        let (side, i) = match g.checked_sub(old.blocks.len()) {
+        let (side, i) = match g.checked_sub(old.len()) {
             None => (old, g),
             Some(i) => (new, i),
         };
-        (side.hashes[i], side.blocks[i].kind, &side.canon[i])
+        (side.keys.hashes[i], side.blocks[i].kind, &side[i])
     };
     // Room for the old side's keys and a few new ones: two versions of a
     // document share most of their keys, and the table grows if they do not
     // (a table for both sides' worth would be twice the fresh memory).
-    let mut table: HashTable<(u32, u32)> =
-        HashTable::with_capacity(old.blocks.len() + new.blocks.len() / 16);
+    let mut table: HashTable<(u32, u32)> = HashTable::with_capacity(old.len() + new.len() / 16);
     let mut count: u32 = 0;
-    let mut ids = |side: KeySide, first: usize| -> Vec<u32> {
-        let mut out = Vec::with_capacity(side.blocks.len());
+    let mut ids = |side: &Canon, first: usize| -> Vec<u32> {
+        let mut out = Vec::with_capacity(side.len());
         for (i, b) in side.blocks.iter().enumerate() {
-            let this = (side.hashes[i], b.kind, &side.canon[i]);
+            let this = (side.keys.hashes[i], b.kind, &side[i]);
             let found = table.find(this.0, |&(_, g)| key(g) == this);
             out.push(match found {
                 Some(&(id, _)) => id,
@@ -192,106 +261,56 @@ fn intern(old: KeySide, new: KeySide) -> (Vec<u32>, Vec<u32>, usize) {
         out
     };
     let old_ids = ids(old, 0);
-    let new_ids = ids(new, old.blocks.len());
+    let new_ids = ids(new, old.len());
     (old_ids, new_ids, count as usize)
 }
 
-/// One side's canonical keys (kind aside): a block's own text when that is
-/// already canonical (nearly always), else a text made for it. Four bytes a
-/// block instead of a string or a reference each.
+/// One side's blocks with their keys.
+#[derive(Clone, Copy)]
 struct Canon<'a> {
     blocks: &'a [Block],
-    /// Per block, an index into `made`, or [`Canon::OWN`].
-    which: Vec<u32>,
-    made: Vec<String>,
+    keys: &'a BodyKeys,
 }
 
 impl<'a> Canon<'a> {
-    const OWN: u32 = u32::MAX;
-
-    fn new(blocks: &'a [Block]) -> Canon<'a> {
-        let mut made = Vec::new();
-        let which = blocks
-            .iter()
-            .map(|b| {
-                // Known plain: already canonical (and checked when read).
-                if b.text.known_plain() {
-                    return Canon::OWN;
-                }
-                match canonical_key_cow(&b.text) {
-                    // The whole text, unchanged.
-                    Cow::Borrowed(key) if key.len() == b.text.len() => Canon::OWN,
-                    key => {
-                        made.push(key.into_owned());
-                        (made.len() - 1) as u32
-                    }
-                }
-            })
-            .collect();
-        Canon {
-            blocks,
-            which,
-            made,
-        }
+    fn new(blocks: &'a [Block], keys: &'a BodyKeys) -> Canon<'a> {
+        // A caller's mistake, not bad input: keys of another body.
+        assert_eq!(keys.which.len(), blocks.len(), "body keys of another body");
+        Canon { blocks, keys }
     }
 
     fn len(&self) -> usize {
-        self.which.len()
+        self.blocks.len()
     }
 
-    fn iter(&self) -> impl Iterator<Item = &str> {
-        (0..self.len()).map(|i| &self[i])
+    fn iter(&self) -> impl Iterator<Item = &'a str> + '_ {
+        (0..self.len()).map(|i| self.key(i))
+    }
+
+    /// The key of block `i`.
+    fn key(&self, i: usize) -> &'a str {
+        match self.keys.which[i] {
+            BodyKeys::OWN => self.blocks[i].text.as_str(),
+            k => &self.keys.made[k as usize],
+        }
     }
 }
 
 impl std::ops::Index<usize> for Canon<'_> {
     type Output = str;
     fn index(&self, i: usize) -> &str {
-        match self.which[i] {
-            Canon::OWN => self.blocks[i].text.as_str(),
-            k => &self.made[k as usize],
-        }
+        self.key(i)
     }
 }
 
-/// One side's canonical keys and their hashes.
-type Keyed<'a> = (Canon<'a>, Vec<u64>);
-
-/// Canonical keys of both sides and their hashes, in parallel when the
-/// documents are large.
-fn canonical_keys<'a>(old: &'a [Block], new: &'a [Block]) -> (Keyed<'a>, Keyed<'a>) {
-    let keys = |blocks: &'a [Block]| -> Keyed<'a> {
-        let canon = Canon::new(blocks);
-        let hashes = blocks
-            .iter()
-            .zip(canon.iter())
-            .map(|(b, c)| FxBuildHasher.hash_one((b.kind, c)))
-            .collect();
-        (canon, hashes)
-    };
-    let parallel = old.len().max(new.len()) >= PARALLEL_KEYS_MIN_BLOCKS;
-    both(parallel, || keys(old), || keys(new))
-}
-
 impl<'a> Engine<'a> {
-    fn new(old: &'a [Block], new: &'a [Block], deadline: Option<Instant>) -> Self {
-        let ((old_canon, old_hashes), (new_canon, new_hashes)) = canonical_keys(old, new);
+    fn new(old_canon: Canon<'a>, new_canon: Canon<'a>, deadline: Option<Instant>) -> Self {
+        let (old, new) = (old_canon.blocks, new_canon.blocks);
         // Intern keys to small integers: exact (no hash collisions) and cheap
         // to compare during alignment. FxHash, computed with the keys: SipHash
         // would dominate on long documents, and the keys are not
         // hash-flooding input in any way that matters for a local CLI.
-        let (old_ids, new_ids, key_count) = intern(
-            KeySide {
-                blocks: old,
-                canon: &old_canon,
-                hashes: &old_hashes,
-            },
-            KeySide {
-                blocks: new,
-                canon: &new_canon,
-                hashes: &new_hashes,
-            },
-        );
+        let (old_ids, new_ids, key_count) = intern(&old_canon, &new_canon);
         Engine {
             key_count,
             old,

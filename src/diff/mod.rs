@@ -38,6 +38,7 @@ mod proptests;
 #[cfg(test)]
 mod scenarios;
 
+pub use blocks::BodyKeys;
 pub use canon::canonical_key;
 pub use model::*;
 
@@ -66,7 +67,36 @@ impl Default for DiffOptions {
 /// Everything that changed between `old` and `new`.
 pub fn diff(old: &Document, new: &Document, opts: &DiffOptions) -> DocDiff {
     let deadline = Instant::now().checked_add(opts.deadline);
-    let body = blocks::diff_body(&old.body, &new.body, deadline);
+    finish(
+        old,
+        new,
+        blocks::diff_body(&old.body, &new.body, deadline),
+        deadline,
+    )
+}
+
+/// [`diff`] of two documents whose body keys ([`BodyKeys::of`] of each
+/// body) were computed beforehand, as a caller holding each document on a
+/// thread of its own does there. The keys must be those of these bodies.
+pub fn diff_keyed(
+    old: &Document,
+    old_keys: &BodyKeys,
+    new: &Document,
+    new_keys: &BodyKeys,
+    opts: &DiffOptions,
+) -> DocDiff {
+    let deadline = Instant::now().checked_add(opts.deadline);
+    let body = blocks::diff_keyed_body(&old.body, old_keys, &new.body, new_keys, deadline);
+    finish(old, new, body, deadline)
+}
+
+/// The rest of a diff once the bodies are compared.
+fn finish(
+    old: &Document,
+    new: &Document,
+    body: blocks::BodyDiff,
+    deadline: Option<Instant>,
+) -> DocDiff {
     let meta = meta::diff_meta(&old.meta, &new.meta, deadline);
     let (related, related_stats) = related::diff_related(&old.related, &new.related, deadline);
     DocDiff {

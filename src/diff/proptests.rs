@@ -302,6 +302,20 @@ proptest! {
     }
 
     #[test]
+    fn keys_computed_beforehand_give_the_same_diff(
+        a in doc_strategy(1),
+        edits in prop::collection::vec(edit_strategy(), 0..6),
+    ) {
+        let b = apply_edits(&a, &edits);
+        let (a_keys, b_keys) = (BodyKeys::of(&a.body), BodyKeys::of(&b.body));
+        let keyed = super::diff_keyed(&a, &a_keys, &b, &b_keys, &opts());
+        prop_assert_eq!(
+            serde_json::to_string(&keyed).unwrap(),
+            serde_json::to_string(&diff(&a, &b, &opts())).unwrap()
+        );
+    }
+
+    #[test]
     fn self_diff_is_empty_and_reverse_diff_mirrors(
         a in doc_strategy(1),
         edits in prop::collection::vec(edit_strategy(), 0..6),
