@@ -31,20 +31,20 @@
 //! into a quote reads as a deletion and an insertion.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 use std::hash::BuildHasher;
 use std::ops::Range;
 use std::time::Instant;
 
 use hashbrown::HashTable;
-use rustc_hash::FxBuildHasher;
+use rustc_hash::{FxBuildHasher, FxHashMap};
 
 use super::align::align;
 use super::canon::canonical_key_cow;
 use super::model::{BlockOp, BodyStats, Indexes, OpChange, OpKind};
 use super::order::heaviest_increasing_by;
 use super::similarity::{
-    Bag, Bags, Words, candidate_pairs, common, containment_of, dice, dice_of, sum,
+    Bag, Bags, Words, candidate_pairs, common, containment_of, dice, dice_bound, dice_of, sum,
 };
 use super::words::word_diff;
 use crate::document::{Block, BlockKind, Text};
@@ -365,7 +365,7 @@ impl<'a> Engine<'a> {
 
     /// Stage 2: identical unaligned blocks on both sides are the same block.
     fn match_identical(&mut self) {
-        let mut by_id: HashMap<u32, VecDeque<usize>> = HashMap::new();
+        let mut by_id: FxHashMap<u32, VecDeque<usize>> = FxHashMap::default();
         for o in 0..self.old.len() {
             if self.old_unit[o].is_none() {
                 by_id.entry(self.old_ids[o]).or_default().push_back(o);
@@ -522,6 +522,9 @@ impl<'a> Engine<'a> {
         let mut scored: Vec<(f64, usize, usize)> = cands
             .iter()
             .filter(|&&(o, n)| self.is_free(Side::Old, o) && self.is_free(Side::New, n))
+            .filter(|&&(o, n)| {
+                dice_bound(&self.old_bags[o], &self.new_bags[n]) >= PAIR_MIN_SIMILARITY
+            })
             .map(|&(o, n)| (dice(&self.old_bags[o], &self.new_bags[n]), o, n))
             .filter(|&(s, _, _)| s >= PAIR_MIN_SIMILARITY)
             .collect();
@@ -553,7 +556,7 @@ impl<'a> Engine<'a> {
             Side::New => Side::Old,
         };
         let mut pieces: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-        let mut best_single: HashMap<usize, f64> = HashMap::new();
+        let mut best_single: FxHashMap<usize, f64> = FxHashMap::default();
         for &(o, n, common) in cands {
             let (w, p) = match whole {
                 Side::Old => (o, n),
@@ -618,6 +621,9 @@ impl<'a> Engine<'a> {
         let mut scored: Vec<(f64, usize, usize)> = self
             .candidates(&olds, &news)
             .into_iter()
+            .filter(|&(o, n)| {
+                dice_bound(&self.old_bags[o], &self.new_bags[n]) >= MOVE_MIN_SIMILARITY
+            })
             .map(|(o, n)| (dice(&self.old_bags[o], &self.new_bags[n]), o, n))
             .filter(|&(s, _, _)| s >= MOVE_MIN_SIMILARITY)
             .collect();
@@ -634,7 +640,7 @@ impl<'a> Engine<'a> {
         let keep = self.in_order();
         // Deleted old blocks, attached to the in-place unit before them.
         let mut leading: Vec<usize> = Vec::new();
-        let mut after: HashMap<usize, Vec<usize>> = HashMap::new();
+        let mut after: FxHashMap<usize, Vec<usize>> = FxHashMap::default();
         let mut anchor: Option<usize> = None;
         for o in 0..self.old.len() {
             match self.old_unit[o].map(|u| u as usize) {

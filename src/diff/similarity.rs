@@ -188,6 +188,10 @@ impl<'a> Words<'a> {
 
 /// Size of the multiset intersection of two sorted bags.
 pub(crate) fn common(a: &[u32], b: &[u32]) -> usize {
+    let (small, big) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    if small.len() * GALLOP_RATIO < big.len() {
+        return common_galloping(small, big);
+    }
     // A merge without branches on the comparison (candidates are compared
     // by the thousand, and which side steps is unpredictable): equal words
     // count and step both sides, else the smaller side steps.
@@ -200,9 +204,48 @@ pub(crate) fn common(a: &[u32], b: &[u32]) -> usize {
     n
 }
 
+/// From this ratio of sizes up, [`common`] looks each word of the smaller
+/// bag up in the larger one instead of walking both (a heading against a
+/// paragraph: a few words against a hundred).
+const GALLOP_RATIO: usize = 8;
+
+/// [`common`] of a bag and one at least [`GALLOP_RATIO`] times larger: each
+/// word of `small`, in order, is searched for in what is left of `big`
+/// (doubling steps, then halving), and a match uses up one occurrence there.
+fn common_galloping(small: &[u32], big: &[u32]) -> usize {
+    let (mut j, mut n) = (0, 0);
+    for &x in small {
+        // The first position at or after `j` whose word is not below `x`.
+        let mut step = 1;
+        let mut hi = j;
+        while hi < big.len() && big[hi] < x {
+            j = hi + 1;
+            hi += step;
+            step *= 2;
+        }
+        let hi = hi.min(big.len());
+        j += big[j..hi].partition_point(|&y| y < x);
+        if j == big.len() {
+            break;
+        }
+        if big[j] == x {
+            n += 1;
+            j += 1;
+        }
+    }
+    n
+}
+
 /// Dice coefficient `2|a∩b| / (|a|+|b|)`, in `0..=1`; 0 when both are empty.
 pub(crate) fn dice(a: &[u32], b: &[u32]) -> f64 {
     dice_of(common(a, b), a, b)
+}
+
+/// The most [`dice`] of `a` and `b` can be, from their sizes alone (every
+/// word of the smaller one shared): a pair below a threshold by this bound
+/// is below it, and its words need not be compared.
+pub(crate) fn dice_bound(a: &[u32], b: &[u32]) -> f64 {
+    dice_of(a.len().min(b.len()), a, b)
 }
 
 /// [`dice`] of `a` and `b` with their [`common`] count already known.
@@ -254,9 +297,42 @@ pub(crate) fn candidate_pairs(
         .map(|(n, o)| (o, n))
         .collect();
     pairs.extend(probe(olds, old_bags, news, new_bags));
-    pairs.sort_unstable();
-    pairs.dedup();
-    pairs
+    sorted_unique(pairs)
+}
+
+/// `pairs` sorted, without repeats: grouped by old block first (a counting
+/// pass; old blocks are indexes of one document), then each group's few new
+/// blocks sorted. On a rewritten document there are tens of thousands of
+/// pairs, and one sort of them all was a large part of finding them.
+fn sorted_unique(pairs: Vec<(usize, usize)>) -> Vec<(usize, usize)> {
+    let Some(last) = pairs.iter().map(|&(o, _)| o).max() else {
+        return pairs;
+    };
+    // `start[o]..start[o + 1]` will hold the new blocks paired with `o`.
+    let mut start = vec![0usize; last + 2];
+    for &(o, _) in &pairs {
+        start[o + 1] += 1;
+    }
+    for o in 0..=last {
+        start[o + 1] += start[o];
+    }
+    let mut next = start.clone();
+    let mut news = vec![0usize; pairs.len()];
+    for &(o, n) in &pairs {
+        news[next[o]] = n;
+        next[o] += 1;
+    }
+    let mut out = Vec::with_capacity(pairs.len());
+    for o in 0..=last {
+        let group = &mut news[start[o]..start[o + 1]];
+        group.sort_unstable();
+        for (k, &n) in group.iter().enumerate() {
+            if k == 0 || group[k - 1] != n {
+                out.push((o, n));
+            }
+        }
+    }
+    out
 }
 
 /// For each query block, the indexed blocks sharing most of its rare words,
@@ -274,7 +350,7 @@ fn probe(
     let mut hits = vec![0u32; indexed.iter().max().map_or(0, |&i| i + 1)];
     let mut touched: Vec<usize> = Vec::new();
     let mut probes: Vec<(usize, u32)> = Vec::new();
-    let mut ranked: Vec<(std::cmp::Reverse<u32>, usize)> = Vec::new();
+    let mut boundary: Vec<usize> = Vec::new();
     for &q in queries {
         probes.clear();
         for w in distinct(&query_bags[q]) {
@@ -293,17 +369,48 @@ fn probe(
                 hits[i] += 1;
             }
         }
-        // Most shared probe words first, then the earliest block.
-        ranked.clear();
-        ranked.extend(touched.iter().map(|&i| (std::cmp::Reverse(hits[i]), i)));
-        let best = smallest(&mut ranked, MAX_CANDIDATES);
-        best.sort_unstable();
-        out.extend(best.iter().map(|&(_, i)| (i, q)));
+        // Most shared probe words first, then the earliest block (in no
+        // particular order: `candidate_pairs` sorts them all).
+        most_shared(&touched, &hits, &mut boundary);
+        out.extend(boundary.iter().map(|&i| (i, q)));
         for i in touched.drain(..) {
             hits[i] = 0;
         }
     }
     out
+}
+
+/// Sets `best` to the [`MAX_CANDIDATES`] blocks of `touched` with the most
+/// probe words (`hits`, from 1 to [`RARE_PROBES`]), the earliest first among
+/// equals: the smallest `(Reverse(hits), block)`, in no particular order.
+/// Counted by number of hits rather than selected among all the touched
+/// blocks (hundreds for each block of a rewritten document).
+fn most_shared(touched: &[usize], hits: &[u32], best: &mut Vec<usize>) {
+    best.clear();
+    if touched.len() <= MAX_CANDIDATES {
+        best.extend_from_slice(touched);
+        return;
+    }
+    let mut count = [0usize; RARE_PROBES + 1];
+    for &i in touched {
+        count[hits[i] as usize] += 1;
+    }
+    // Every block with more hits than `h` is taken; of those with exactly
+    // `h`, the earliest that still fit.
+    let (mut h, mut above) = (RARE_PROBES, 0);
+    while above + count[h] < MAX_CANDIDATES {
+        above += count[h];
+        h -= 1;
+    }
+    // (The loop stops at 1 at the latest: more than `MAX_CANDIDATES` blocks
+    // were touched, each at least once.)
+    let h = h as u32;
+    best.extend(touched.iter().copied().filter(|&i| hits[i] > h));
+    let boundary = best.len();
+    best.extend(touched.iter().copied().filter(|&i| hits[i] == h));
+    let room = MAX_CANDIDATES - above;
+    smallest(&mut best[boundary..], room);
+    best.truncate(boundary + room);
 }
 
 /// The `k` smallest items of `items` (all of them when there are fewer), in
@@ -417,6 +524,58 @@ mod tests {
                 };
                 proptest::prop_assert_eq!(fast.bag(t), general_bag);
             }
+        }
+    }
+
+    proptest::proptest! {
+        /// Looking the words of a small bag up in a large one counts what the
+        /// merge counts, repeated words included.
+        #[test]
+        fn galloping_counts_what_the_merge_counts(
+            mut small in proptest::collection::vec(0u32..300, 0..12),
+            mut big in proptest::collection::vec(0u32..300, 0..400),
+        ) {
+            small.sort_unstable();
+            big.sort_unstable();
+            let expected: usize = (0..300u32)
+                .map(|w| {
+                    let count = |bag: &[u32]| bag.iter().filter(|&&x| x == w).count();
+                    count(&small).min(count(&big))
+                })
+                .sum();
+            proptest::prop_assert_eq!(common_galloping(&small, &big), expected);
+            proptest::prop_assert_eq!(common(&small, &big), expected);
+            proptest::prop_assert_eq!(common(&big, &small), expected);
+        }
+
+        /// Counting by hits picks what selecting the smallest
+        /// `(Reverse(hits), block)` picks.
+        #[test]
+        fn most_shared_blocks_are_the_smallest_keys(
+            hits_of in proptest::collection::vec(0u32..=RARE_PROBES as u32, 0..200),
+        ) {
+            let touched: Vec<usize> = (0..hits_of.len()).filter(|&i| hits_of[i] > 0).collect();
+            let mut best = Vec::new();
+            most_shared(&touched, &hits_of, &mut best);
+            best.sort_unstable();
+            let mut keys: Vec<(std::cmp::Reverse<u32>, usize)> =
+                touched.iter().map(|&i| (std::cmp::Reverse(hits_of[i]), i)).collect();
+            keys.sort_unstable();
+            let mut expected: Vec<usize> =
+                keys.iter().take(MAX_CANDIDATES).map(|&(_, i)| i).collect();
+            expected.sort_unstable();
+            proptest::prop_assert_eq!(best, expected);
+        }
+
+        /// The counting sort of candidate pairs is a sort and a dedup.
+        #[test]
+        fn candidate_pairs_come_sorted_and_unique(
+            pairs in proptest::collection::vec((0usize..50, 0usize..50), 0..300),
+        ) {
+            let mut expected = pairs.clone();
+            expected.sort_unstable();
+            expected.dedup();
+            proptest::prop_assert_eq!(sorted_unique(pairs), expected);
         }
     }
 
