@@ -15,8 +15,8 @@
 # run in turn, round after round, so they see the same load.
 #
 # REDLINE_BASELINE=PATH also times another redline binary (an older build)
-# on the large pair and the real pairs in the same rounds, to compare a
-# change on a noisy machine. The real pairs are interleaved too.
+# in the same rounds, to compare a change on a noisy machine. The bundled
+# captures and the real pairs are interleaved too.
 #
 # Needs: the Rust toolchain, git, bash 5 (for $EPOCHREALTIME), GNU time
 # (/usr/bin/time) for peak memory.
@@ -46,30 +46,16 @@ if [ -n "${REDLINE_BASELINE:-}" ]; then
 fi
 target/release/examples/make_large_pair "$work"
 
-# Median wall time in ms of a command run $runs times (output discarded).
-# Timed with bash's own clock ($EPOCHREALTIME, microseconds): reading it
-# starts no process, where a `$(date ...)` on each side of a run added two
-# process starts, about a millisecond, to every timing.
-# Two runs first, not counted (as hyperfine's warm-up): the first runs after
-# other work pay for memory the system has to prepare again.
-median_ms() {
-  local times=() s e
-  "$@" >/dev/null 2>&1 || true
-  "$@" >/dev/null 2>&1 || true
-  for _ in $(seq "$runs"); do
-    s=$EPOCHREALTIME
-    "$@" >/dev/null 2>&1 || true
-    e=$EPOCHREALTIME
-    times+=($(( ${e/[.,]/} - ${s/[.,]/} )))
-  done
-  printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.1f", a[int((NR+1)/2)]/1000}'
-}
-
 # Runs the given commands (functions, no arguments) in turn, once each per
 # round, for $runs rounds after two warm-up rounds, and prints the median
 # over rounds of the first's time divided by the second's, then each one's
 # median ms. Interleaved, so a change in the machine's load (on this kind of
 # virtual machine, often twofold within minutes) hits every command alike.
+# Timed with bash's own clock ($EPOCHREALTIME, microseconds): reading it
+# starts no process (a `$(date ...)` on each side of a run added about a
+# millisecond to every timing). The warm-up rounds are not counted, as
+# hyperfine's: the first runs after other work pay for memory the system
+# has to prepare again.
 interleaved_ms() {
   local f s e i
   local -A t=()
@@ -140,13 +126,26 @@ if [ -n "${REDLINE_BASELINE:-}" ]; then
 fi
 echo
 
-echo "## bundled captures (snapshots/inss-defense-treaty)"
-echo "| pair | redline ms | git ms |"
-echo "|---|---|---|"
+# Interleaved like the large pair, with the baseline when one is given.
+red_cap() { "$redline" diff "$o" "$n" --format json; }
+git_cap() { git_wd "$o" "$n"; }
+base_cap() { "$REDLINE_BASELINE" diff "$o" "$n" --format json; }
+caps=(red_cap git_cap)
+[ -n "${REDLINE_BASELINE:-}" ] && caps+=(base_cap)
+echo "## bundled captures (snapshots/inss-defense-treaty; $runs interleaved rounds)"
+if [ -n "${REDLINE_BASELINE:-}" ]; then
+  echo "| pair | redline ms | git ms | baseline ms |"
+  echo "|---|---|---|---|"
+else
+  echo "| pair | redline ms | git ms |"
+  echo "|---|---|---|"
+fi
 prev=
 for f in snapshots/inss-defense-treaty/*.txt; do
   if [ -n "$prev" ]; then
-    echo "| $(basename "$prev" .txt | cut -c1-10) → $(basename "$f" .txt | cut -c1-10) | $(median_ms red "$prev" "$f") | $(median_ms git_wd "$prev" "$f") |"
+    o=$prev n=$f
+    read -r _ r g b <<<"$(interleaved_ms "${caps[@]}")"
+    echo "| $(basename "$prev" .txt | cut -c1-10) → $(basename "$f" .txt | cut -c1-10) | $r | $g |${b:+ $b |}"
   fi
   prev=$f
 done
