@@ -42,12 +42,101 @@ pub fn canonical_key_cow(text: &str) -> Cow<'_, str> {
 fn canonical_key_slow(text: &str) -> Cow<'_, str> {
     // Fold first: NFKC would turn `″` into two primes before we could map it.
     let folded = fold_and_collapse(text);
-    if folded.is_ascii() || is_nfkc_quick(folded.chars()) == IsNormalized::Yes {
+    if folded.is_ascii() || nfkc_quick(&folded) == IsNormalized::Yes {
         folded
     } else {
         // NFKC can produce new foldable characters (full-width quotes, ...).
-        Cow::Owned(fold_and_collapse(&folded.nfkc().collect::<String>()).into_owned())
+        Cow::Owned(fold_and_collapse(&nfkc(&folded)).into_owned())
     }
+}
+
+/// `is_nfkc_quick` of `text`, run only over its stretches of characters
+/// beyond ASCII. The check forgets everything at an ASCII character (it is
+/// always allowed and starts afresh), so each stretch is checked as if on
+/// its own, and the mostly-ASCII text of a page with a few accented words
+/// is not decoded character by character.
+fn nfkc_quick(text: &str) -> IsNormalized {
+    let bytes = text.as_bytes();
+    let mut result = IsNormalized::Yes;
+    let mut i = 0;
+    while let Some(start) = bytes[i..].iter().position(|&b| b >= 0x80) {
+        let start = i + start;
+        let end = bytes[start..]
+            .iter()
+            .position(|&b| b < 0x80)
+            .map_or(bytes.len(), |k| start + k);
+        let stretch = &text[start..end];
+        if stretch.chars().all(is_stable_letter) {
+            i = end;
+            continue;
+        }
+        match is_nfkc_quick(stretch.chars()) {
+            IsNormalized::No => return IsNormalized::No,
+            IsNormalized::Maybe => result = IsNormalized::Maybe,
+            IsNormalized::Yes => {}
+        }
+        i = end;
+    }
+    result
+}
+
+/// Letters of Latin-1 and Latin Extended-A that NFKC keeps as they are and
+/// that combine with nothing before them (combining class 0): the accented
+/// letters of most European languages, which the quick check would look up
+/// one by one in its tables. (A test checks every one against the tables.)
+fn is_stable_letter(c: char) -> bool {
+    match c {
+        '\u{C0}'..='\u{FF}' => true,
+        '\u{100}'..='\u{17F}' => !matches!(
+            c,
+            '\u{132}' | '\u{133}' | '\u{13F}' | '\u{140}' | '\u{149}' | '\u{17F}'
+        ),
+        _ => false,
+    }
+}
+
+/// NFKC of `text`, normalizing only its stretches of characters beyond
+/// ASCII, each with the ASCII character before it (which a combining mark
+/// may compose with). Normalization may be done piecewise at any boundary
+/// before a character of combining class 0 that is NFKC-stable and composes
+/// with nothing before it (Unicode's UAX #15), which every ASCII character
+/// is; so the text between stretches is copied as it is.
+fn nfkc(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    let mut i = 0;
+    while let Some(start) = bytes[i..].iter().position(|&b| b >= 0x80) {
+        let start = i + start;
+        let end = bytes[start..]
+            .iter()
+            .position(|&b| b < 0x80)
+            .map_or(bytes.len(), |k| start + k);
+        let from = start.saturating_sub(1).max(copied);
+        out.push_str(&text[copied..from]);
+        out.extend(text[from..end].nfkc());
+        copied = end;
+        i = end;
+    }
+    out.push_str(&text[copied..]);
+    out
+}
+
+/// Bytes looked at at once by the fast paths over plain ASCII.
+const CHUNK: usize = 16;
+
+/// Whether a chunk of bytes is all printable ASCII or spaces (none of
+/// `\t \n \v \f \r` and nothing beyond ASCII) and, if so, which of its
+/// bytes are spaces (bit `k` for byte `k`). One branch-free pass the
+/// compiler turns into a few vector instructions.
+fn plain_chunk(chunk: &[u8; CHUNK]) -> Option<u32> {
+    let mut bad = false;
+    let mut spaces = 0u32;
+    for (k, &b) in chunk.iter().enumerate() {
+        bad |= (b >= 0x80) | (b.wrapping_sub(0x09) < 5);
+        spaces |= u32::from(b == b' ') << k;
+    }
+    (!bad).then_some(spaces)
 }
 
 /// Maps one character to its canonical form; `None` drops it.
@@ -79,55 +168,23 @@ fn fold_and_collapse(text: &str) -> Cow<'_, str> {
     let mut after_space = true;
     let mut i = 0;
     while i < bytes.len() {
-        let b = bytes[i];
-        // ASCII fast path: most text is ASCII letters, digits, punctuation
+        // Fastest path: a whole chunk of ASCII letters, digits, punctuation
         // and single spaces, which need nothing.
-        if b < 0x80 {
-            let plain = if b == b' ' {
-                !after_space
-            } else {
-                !b.is_ascii_whitespace() && b != 0x0B
-            };
-            if plain {
-                after_space = b == b' ';
-                i += 1;
-                continue;
-            }
-        }
-        let ch = text[i..].chars().next().unwrap_or(' ');
-        let len = ch.len_utf8();
-        let folded = fold(ch);
-        if b >= 0x80 && folded == Some(ch) {
-            // (`fold` maps every whitespace character to a space.)
-            after_space = false;
-            i += len;
+        if let Some(chunk) = bytes
+            .get(i..i + CHUNK)
+            .and_then(|c| <&[u8; CHUNK]>::try_from(c).ok())
+            && let Some(spaces) = plain_chunk(chunk)
+            && spaces & (spaces >> 1) == 0
+            && !(after_space && spaces & 1 == 1)
+        {
+            after_space = spaces >> (CHUNK - 1) == 1;
+            i += CHUNK;
             continue;
         }
-        if out.capacity() == 0 {
-            out.reserve(text.len());
-        }
-        out.push_str(&text[start..i]);
-        i += len;
-        if folded.is_none() {
-            // Dropped characters come in runs (zero-width watermarks hide
-            // thousands in a page): skip the run at once.
-            while let Some(next) = text[i..].chars().next()
-                && fold(next).is_none()
-            {
-                i += next.len_utf8();
-            }
-        }
-        start = i;
-        match folded {
-            Some(' ') if !after_space => {
-                out.push(' ');
-                after_space = true;
-            }
-            Some(' ') | None => {}
-            Some(folded) => {
-                out.push(folded);
-                after_space = false;
-            }
+        // Else byte by byte, then characters, up to the next chunk.
+        let stop = (i + CHUNK).min(bytes.len());
+        while i < stop {
+            i = fold_one(text, i, &mut out, &mut start, &mut after_space);
         }
     }
     if start == 0 {
@@ -140,6 +197,68 @@ fn fold_and_collapse(text: &str) -> Cow<'_, str> {
         out.pop();
     }
     Cow::Owned(out)
+}
+
+/// One step of [`fold_and_collapse`] at byte `i` of `text` (a character
+/// boundary): an ASCII byte that needs nothing, or one character folded,
+/// dropped or collapsed into `out` (text before `start` is already there).
+/// Returns where the next step starts.
+fn fold_one(
+    text: &str,
+    mut i: usize,
+    out: &mut String,
+    start: &mut usize,
+    after_space: &mut bool,
+) -> usize {
+    let b = text.as_bytes()[i];
+    // ASCII fast path: most text is ASCII letters, digits, punctuation and
+    // single spaces, which need nothing.
+    if b < 0x80 {
+        let plain = if b == b' ' {
+            !*after_space
+        } else {
+            !b.is_ascii_whitespace() && b != 0x0B
+        };
+        if plain {
+            *after_space = b == b' ';
+            return i + 1;
+        }
+    }
+    let ch = text[i..].chars().next().unwrap_or(' ');
+    let len = ch.len_utf8();
+    let folded = fold(ch);
+    if b >= 0x80 && folded == Some(ch) {
+        // (`fold` maps every whitespace character to a space.)
+        *after_space = false;
+        return i + len;
+    }
+    if out.capacity() == 0 {
+        out.reserve(text.len());
+    }
+    out.push_str(&text[*start..i]);
+    i += len;
+    if folded.is_none() {
+        // Dropped characters come in runs (zero-width watermarks hide
+        // thousands in a page): skip the run at once.
+        while let Some(next) = text[i..].chars().next()
+            && fold(next).is_none()
+        {
+            i += next.len_utf8();
+        }
+    }
+    *start = i;
+    match folded {
+        Some(' ') if !*after_space => {
+            out.push(' ');
+            *after_space = true;
+        }
+        Some(' ') | None => {}
+        Some(folded) => {
+            out.push(folded);
+            *after_space = false;
+        }
+    }
+    i
 }
 
 #[cfg(test)]
@@ -203,6 +322,25 @@ mod tests {
         assert!(matches!(canonical_key_cow(&long), Cow::Owned(_)));
     }
 
+    #[test]
+    fn stable_letters_are_what_the_normalization_tables_say() {
+        let mut count = 0;
+        for c in ('\u{80}'..='\u{24F}').filter(|&c| is_stable_letter(c)) {
+            assert_eq!(
+                is_nfkc_quick(std::iter::once(c)),
+                IsNormalized::Yes,
+                "{c:?} is not NFKC-stable"
+            );
+            assert_eq!(
+                unicode_normalization::char::canonical_combining_class(c),
+                0,
+                "{c:?} combines"
+            );
+            count += 1;
+        }
+        assert_eq!(count, 64 + 128 - 6);
+    }
+
     /// The key by its definition: fold, collapse, NFKC, fold and collapse
     /// again (a no-op unless NFKC changed something).
     fn key_by_definition(text: &str) -> String {
@@ -227,6 +365,45 @@ mod tests {
             let key = canonical_key_cow(&t);
             let expected = key_by_definition(&t);
             proptest::prop_assert_eq!(key.as_ref(), expected.as_str());
+        }
+
+        /// The same on longer texts, mostly ASCII, so that whole chunks of
+        /// plain text are skipped between the characters that need work
+        /// (and combining marks out of order, which NFKC reorders).
+        #[test]
+        fn keys_of_mostly_ascii_text_follow_their_definition(
+            t in "([a-z]{0,20}[ ,.\x01\x7f]?){0,6}[ \t\n\u{b}\u{a0}\u{2019}\u{2014}\u{ad}\u{200b}\u{fb01}\u{301}\u{323}\u{e9}ăț]{0,3}([a-z]{0,20} ?){0,6}"
+        ) {
+            let key = canonical_key_cow(&t);
+            let expected = key_by_definition(&t);
+            proptest::prop_assert_eq!(key.as_ref(), expected.as_str());
+        }
+
+        /// Stretches of stable letters need no check: stable letters, with
+        /// a combining mark or a compatibility character among them or not.
+        #[test]
+        fn nfkc_quick_skipping_stable_letters_is_the_whole_check(
+            t in "([a-z ]{0,10}[éățçżł\u{c0}\u{ff}\u{17f}\u{133}\u{301}\u{323}\u{2026}]{0,4}){0,8}"
+        ) {
+            proptest::prop_assert_eq!(nfkc_quick(&t), is_nfkc_quick(t.chars()));
+        }
+
+        /// NFKC stretch by stretch is NFKC of the whole text: combining
+        /// marks after an ASCII letter (composed with it, reordered among
+        /// themselves), compatibility characters, Hangul jamo.
+        #[test]
+        fn nfkc_by_stretches_is_nfkc(
+            t in "[a-e \u{301}\u{323}\u{308}\u{fb01}\u{2026}\u{ff21}\u{e9}\u{1100}\u{1161}\u{11a8}\u{ac00}\u{212b}]{0,40}"
+        ) {
+            proptest::prop_assert_eq!(nfkc(&t), t.nfkc().collect::<String>());
+        }
+
+        /// Checking NFKC stretch by stretch answers as the whole text.
+        #[test]
+        fn nfkc_quick_by_stretches_is_the_whole_check(
+            t in "([a-z ]{0,20}[\u{301}\u{323}\u{e9}\u{fb01}\u{ff21}ățe\u{0}]{0,3}){0,8}"
+        ) {
+            proptest::prop_assert_eq!(nfkc_quick(&t), is_nfkc_quick(t.chars()));
         }
     }
 

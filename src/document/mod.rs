@@ -239,29 +239,58 @@ fn is_collapsed(text: &str) -> bool {
     let bytes = text.as_bytes();
     let mut after_space = true; // at the start, as after a space
     let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        // Printable ASCII, most of any text: no decoding, no table lookups.
-        if (0x21..=0x7e).contains(&b) {
-            after_space = false;
-            i += 1;
-            continue;
-        }
-        let Some(ch) = char_at(text, i) else {
-            return false;
-        };
-        i += ch.len_utf8();
-        match class_of(ch) {
-            CharClass::Text => after_space = false,
-            CharClass::Space => {
-                if after_space || !(ch == ' ' || is_non_breaking(ch)) {
+    while i < bytes.len() {
+        // A whole chunk of printable ASCII and single spaces at once (a
+        // text with a few accented words is mostly such chunks).
+        if let Some(chunk) = bytes.get(i..i + 16) {
+            let mut bad = false;
+            let mut spaces = 0u32;
+            for (k, &b) in chunk.iter().enumerate() {
+                bad |= !(0x20..=0x7e).contains(&b);
+                spaces |= u32::from(b == b' ') << k;
+            }
+            if !bad {
+                if spaces & (spaces >> 1) != 0 || (after_space && spaces & 1 == 1) {
                     return false;
                 }
-                after_space = true;
+                after_space = spaces >> 15 == 1;
+                i += 16;
+                continue;
             }
-            CharClass::Dropped => return false,
+        }
+        // Else character by character, up to the next chunk.
+        let stop = (i + 16).min(bytes.len());
+        while i < stop {
+            match collapsed_step(text, i, &mut after_space) {
+                Some(next) => i = next,
+                None => return false,
+            }
         }
     }
     !after_space || text.is_empty()
+}
+
+/// One step of [`is_collapsed`] at byte `i` (a character boundary): where
+/// the next character starts, or `None` when the text is not collapsed.
+fn collapsed_step(text: &str, i: usize, after_space: &mut bool) -> Option<usize> {
+    let b = *text.as_bytes().get(i)?;
+    // Printable ASCII, most of any text: no decoding, no table lookups.
+    if (0x21..=0x7e).contains(&b) {
+        *after_space = false;
+        return Some(i + 1);
+    }
+    let ch = char_at(text, i)?;
+    match class_of(ch) {
+        CharClass::Text => *after_space = false,
+        CharClass::Space => {
+            if *after_space || !(ch == ' ' || is_non_breaking(ch)) {
+                return None;
+            }
+            *after_space = true;
+        }
+        CharClass::Dropped => return None,
+    }
+    Some(i + ch.len_utf8())
 }
 
 /// The character at byte offset `i` of `text` (a character boundary).
@@ -399,6 +428,19 @@ mod tests {
         ) {
             let expected = collapse_by_definition(&t);
             proptest::prop_assert_eq!(collapse_whitespace_slow(&t), expected.clone());
+            proptest::prop_assert_eq!(is_collapsed(&t), expected == t);
+            let cow = collapse_whitespace_cow(&t);
+            proptest::prop_assert_eq!(matches!(cow, Cow::Borrowed(_)), expected == t);
+            proptest::prop_assert_eq!(cow.as_ref(), expected.as_str());
+        }
+
+        /// The same on longer texts, mostly ASCII words and single spaces,
+        /// so that whole chunks of them are checked at once.
+        #[test]
+        fn collapsing_mostly_ascii_text_follows_its_rules(
+            t in "( ?[a-z.,]{0,12}){0,10}[ \t\u{a0}\u{7f}é\u{202e}]{0,2}( ?[a-z]{0,12}){0,10} ?"
+        ) {
+            let expected = collapse_by_definition(&t);
             proptest::prop_assert_eq!(is_collapsed(&t), expected == t);
             let cow = collapse_whitespace_cow(&t);
             proptest::prop_assert_eq!(matches!(cow, Cow::Borrowed(_)), expected == t);
