@@ -490,6 +490,15 @@ impl<'a> Engine<'a> {
         let news: Vec<usize> = (0..self.new.len())
             .filter(|&n| self.is_free(Side::New, n))
             .collect();
+        // A split's pieces are two or more consecutive new blocks, a merge's
+        // two or more consecutive old ones, all unmatched: with no two
+        // unmatched blocks next to each other on either side (a document
+        // whose edits are single paragraphs here and there), there is
+        // nothing to look for.
+        let adjacent = |free: &[usize]| free.windows(2).any(|w| w[1] == w[0] + 1);
+        if !adjacent(&olds) && !adjacent(&news) {
+            return;
+        }
         // Words in common, once per candidate for both directions.
         let cands: Vec<(usize, usize, usize)> = self
             .candidates(&olds, &news)
