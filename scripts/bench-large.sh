@@ -126,25 +126,28 @@ if [ -n "${REDLINE_BASELINE:-}" ]; then
 fi
 echo
 
-# Interleaved like the large pair, with the baseline when one is given.
-red_cap() { "$redline" diff "$o" "$n" --format json; }
-git_cap() { git_wd "$o" "$n"; }
-base_cap() { "$REDLINE_BASELINE" diff "$o" "$n" --format json; }
-caps=(red_cap git_cap)
-[ -n "${REDLINE_BASELINE:-}" ] && caps+=(base_cap)
+# The bundled captures and the real pairs are interleaved like the large
+# pair, with the baseline when one is given: each pair is $o and $n.
+red_pair() { "$redline" diff "$o" "$n" --format json; }
+git_pair() { git_wd "$o" "$n"; }
+base_pair() { "$REDLINE_BASELINE" diff "$o" "$n" --format json; }
+cmds=(red_pair git_pair)
+[ -n "${REDLINE_BASELINE:-}" ] && cmds+=(base_pair)
+# A table's header: the given columns, then the baseline's when timed.
+header() {
+  local cols=("$@")
+  [ -n "${REDLINE_BASELINE:-}" ] && cols+=("baseline ms")
+  printf '| %s ' "${cols[@]}"; echo "|"
+  printf '|---'"%.0s" "${cols[@]}"; echo "|"
+}
+
 echo "## bundled captures (snapshots/inss-defense-treaty; $runs interleaved rounds)"
-if [ -n "${REDLINE_BASELINE:-}" ]; then
-  echo "| pair | redline ms | git ms | baseline ms |"
-  echo "|---|---|---|---|"
-else
-  echo "| pair | redline ms | git ms |"
-  echo "|---|---|---|"
-fi
+header pair "redline ms" "git ms"
 prev=
 for f in snapshots/inss-defense-treaty/*.txt; do
   if [ -n "$prev" ]; then
     o=$prev n=$f
-    read -r _ r g b <<<"$(interleaved_ms "${caps[@]}")"
+    read -r _ r g b <<<"$(interleaved_ms "${cmds[@]}")"
     echo "| $(basename "$prev" .txt | cut -c1-10) → $(basename "$f" .txt | cut -c1-10) | $r | $g |${b:+ $b |}"
   fi
   prev=$f
@@ -153,20 +156,8 @@ echo
 
 revs=../shared/revisions-dev
 if [ -d "$revs" ]; then
-  # Interleaved like the large pair, with the baseline when one is given.
-  red_pair() { "$redline" diff "$o" "$n" --format json; }
-  git_pair() { git_wd "$o" "$n"; }
-  base_pair() { "$REDLINE_BASELINE" diff "$o" "$n" --format json; }
-  cmds=(red_pair git_pair)
-  [ -n "${REDLINE_BASELINE:-}" ] && cmds+=(base_pair)
   echo "## real revision pairs ($revs; $runs interleaved rounds)"
-  if [ -n "${REDLINE_BASELINE:-}" ]; then
-    echo "| pair | KB a side | redline ms | git ms | baseline ms |"
-    echo "|---|---|---|---|---|"
-  else
-    echo "| pair | KB a side | redline ms | git ms |"
-    echo "|---|---|---|---|"
-  fi
+  header pair "KB a side" "redline ms" "git ms"
   tr=0 tg=0 tb=0
   for d in "$revs"/*/; do
     o=$d/old.md n=$d/new.md
