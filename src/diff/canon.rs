@@ -56,18 +56,9 @@ fn canonical_key_slow(text: &str) -> Cow<'_, str> {
 /// its own, and the mostly-ASCII text of a page with a few accented words
 /// is not decoded character by character.
 fn nfkc_quick(text: &str) -> IsNormalized {
-    let bytes = text.as_bytes();
     let mut result = IsNormalized::Yes;
-    let mut i = 0;
-    while let Some(start) = bytes[i..].iter().position(|&b| b >= 0x80) {
-        let start = i + start;
-        let end = bytes[start..]
-            .iter()
-            .position(|&b| b < 0x80)
-            .map_or(bytes.len(), |k| start + k);
-        let stretch = &text[start..end];
+    for stretch in beyond_ascii(text).map(|r| &text[r]) {
         if stretch.chars().all(is_stable_letter) {
-            i = end;
             continue;
         }
         match is_nfkc_quick(stretch.chars()) {
@@ -75,9 +66,24 @@ fn nfkc_quick(text: &str) -> IsNormalized {
             IsNormalized::Maybe => result = IsNormalized::Maybe,
             IsNormalized::Yes => {}
         }
-        i = end;
     }
     result
+}
+
+/// The stretches of `text` beyond ASCII, in order: each a run of bytes of
+/// 0x80 and up (so whole characters) between ASCII characters or the ends.
+fn beyond_ascii(text: &str) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        let start = i + bytes[i..].iter().position(|&b| b >= 0x80)?;
+        let end = bytes[start..]
+            .iter()
+            .position(|&b| b < 0x80)
+            .map_or(bytes.len(), |k| start + k);
+        i = end;
+        Some(start..end)
+    })
 }
 
 /// Letters of Latin-1 and Latin Extended-A that NFKC keeps as they are and
@@ -102,21 +108,13 @@ fn is_stable_letter(c: char) -> bool {
 /// with nothing before it (Unicode's UAX #15), which every ASCII character
 /// is; so the text between stretches is copied as it is.
 fn nfkc(text: &str) -> String {
-    let bytes = text.as_bytes();
     let mut out = String::with_capacity(text.len());
     let mut copied = 0;
-    let mut i = 0;
-    while let Some(start) = bytes[i..].iter().position(|&b| b >= 0x80) {
-        let start = i + start;
-        let end = bytes[start..]
-            .iter()
-            .position(|&b| b < 0x80)
-            .map_or(bytes.len(), |k| start + k);
-        let from = start.saturating_sub(1).max(copied);
+    for stretch in beyond_ascii(text) {
+        let from = stretch.start.saturating_sub(1).max(copied);
         out.push_str(&text[copied..from]);
-        out.extend(text[from..end].nfkc());
-        copied = end;
-        i = end;
+        out.extend(text[from..stretch.end].nfkc());
+        copied = stretch.end;
     }
     out.push_str(&text[copied..]);
     out
