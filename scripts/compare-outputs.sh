@@ -14,16 +14,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 old_bin=${1:?usage: scripts/compare-outputs.sh OLD_BINARY [NEW_BINARY]}
+# The example first, then the binary on its own (see bench-large.sh).
+cargo build --release --locked -q --example make_large_pair
 if [ -n "${2:-}" ]; then
   new_bin=$2
 else
-  cargo build --release --locked -q --example make_large_pair
   cargo build --release --locked -q --bin redline
   new_bin=$PWD/target/release/redline
 fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-cargo build --release --locked -q --example make_large_pair
 target/release/examples/make_large_pair "$work" >/dev/null 2>&1
 
 compared=0 differ=0

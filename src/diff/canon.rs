@@ -12,7 +12,7 @@
 
 use std::borrow::Cow;
 
-use crate::document::is_collapsed_ascii;
+use crate::document::{ASCII_CHUNK, ascii_chunk, chunk_spaces, is_collapsed_ascii};
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
 
 /// Canonical comparison key of a text.
@@ -120,23 +120,6 @@ fn nfkc(text: &str) -> String {
     out
 }
 
-/// Bytes looked at at once by the fast paths over plain ASCII.
-const CHUNK: usize = 16;
-
-/// Whether a chunk of bytes is all printable ASCII or spaces (none of
-/// `\t \n \v \f \r` and nothing beyond ASCII) and, if so, which of its
-/// bytes are spaces (bit `k` for byte `k`). One branch-free pass the
-/// compiler turns into a few vector instructions.
-fn plain_chunk(chunk: &[u8; CHUNK]) -> Option<u32> {
-    let mut bad = false;
-    let mut spaces = 0u32;
-    for (k, &b) in chunk.iter().enumerate() {
-        bad |= (b >= 0x80) | (b.wrapping_sub(0x09) < 5);
-        spaces |= u32::from(b == b' ') << k;
-    }
-    (!bad).then_some(spaces)
-}
-
 /// Maps one character to its canonical form; `None` drops it.
 fn fold(ch: char) -> Option<char> {
     match ch {
@@ -168,19 +151,18 @@ fn fold_and_collapse(text: &str) -> Cow<'_, str> {
     while i < bytes.len() {
         // Fastest path: a whole chunk of ASCII letters, digits, punctuation
         // and single spaces, which need nothing.
-        if let Some(chunk) = bytes
-            .get(i..i + CHUNK)
-            .and_then(|c| <&[u8; CHUNK]>::try_from(c).ok())
-            && let Some(spaces) = plain_chunk(chunk)
+        // (Unwanted: anything beyond ASCII, and tab to carriage return.)
+        if let Some(chunk) = ascii_chunk(bytes, i)
+            && let Some(spaces) = chunk_spaces(chunk, |b| (b >= 0x80) | (b.wrapping_sub(0x09) < 5))
             && spaces & (spaces >> 1) == 0
             && !(after_space && spaces & 1 == 1)
         {
-            after_space = spaces >> (CHUNK - 1) == 1;
-            i += CHUNK;
+            after_space = spaces >> (ASCII_CHUNK - 1) == 1;
+            i += ASCII_CHUNK;
             continue;
         }
         // Else byte by byte, then characters, up to the next chunk.
-        let stop = (i + CHUNK).min(bytes.len());
+        let stop = (i + ASCII_CHUNK).min(bytes.len());
         while i < stop {
             i = fold_one(text, i, &mut out, &mut start, &mut after_space);
         }

@@ -92,7 +92,8 @@ impl<'h> Captures<'h> {
     }
 
     /// The text of group `i` (0: the whole match), if it took part.
-    pub fn get(&self, i: usize) -> Option<&'h str> {
+    #[cfg(test)]
+    fn get(&self, i: usize) -> Option<&'h str> {
         match self {
             Captures::Lite(c) => c.get(i).map(|m| m.as_str()),
             Captures::Full(c) => c.get(i).map(|m| m.as_str()),
