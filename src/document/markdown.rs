@@ -9,7 +9,8 @@
 //! same `Document` they were written from ([`parse_document`],
 //! [`parse_related`]); the reader is lenient so any Markdown file can be read
 //! as a document (blocks split at blank lines, list items and table rows are
-//! blocks of their own).
+//! blocks of their own, text underlined with `===` or `---` is a heading as
+//! in CommonMark).
 
 use std::borrow::Cow;
 use std::ops::Range;
@@ -413,6 +414,22 @@ fn parse_blocks(src: Source, text: &str) -> (Vec<Block>, Vec<Range<usize>>) {
         for &line in chunk {
             let trimmed = line.trim_start();
             let was_quote = std::mem::replace(&mut in_quote, false);
+            if !paragraph.is_empty()
+                && let Some(level) = setext_level(line)
+            {
+                // The paragraph so far was a heading's text (Setext).
+                let text = match paragraph.as_slice() {
+                    [line] => src.text(line),
+                    lines => collapse_whitespace(&lines.join(" ")).into(),
+                };
+                body.push(Block::heading(text, level));
+                if src.spans {
+                    let (first, last) = (paragraph[0], paragraph[paragraph.len() - 1]);
+                    spans.push(span_of(base, first).start..span_of(base, last).end);
+                }
+                paragraph.clear();
+                continue;
+            }
             if let Some(block) = line_block(trimmed, src) {
                 flush(&mut paragraph, &mut body, &mut spans);
                 body.push(block);
@@ -464,6 +481,26 @@ fn parse_blocks(src: Source, text: &str) -> (Vec<Block>, Vec<Range<usize>>) {
 /// per block.
 fn lines_are_plain(text: &str) -> bool {
     super::is_single_spaced_ascii(text.as_bytes(), true)
+}
+
+/// The level of the heading a line underlines (Setext): 1 for a run of
+/// `=`, 2 for a run of `-`, with at most three spaces before it and only
+/// spaces or tabs after it (CommonMark). Only a line that follows paragraph
+/// text underlines it: `---` after a blank line is a thematic break, read
+/// as a paragraph like any other unrecognised line.
+fn setext_level(line: &str) -> Option<u8> {
+    let indent = line.len() - line.trim_start_matches(' ').len();
+    let run = line[indent..].trim_end_matches([' ', '\t']);
+    if indent > 3 || run.is_empty() {
+        return None;
+    }
+    if run.bytes().all(|b| b == b'=') {
+        Some(1)
+    } else if run.bytes().all(|b| b == b'-') {
+        Some(2)
+    } else {
+        None
+    }
 }
 
 fn continues_list(body: &[Block], line: &str) -> bool {
@@ -645,5 +682,60 @@ mod tests {
             ]
         );
         assert_eq!(doc.body[1].section.as_deref(), Some("Terms"));
+    }
+
+    #[test]
+    fn setext_headings_read_as_headings() {
+        let text = "Copyright\n=========\n\nIntro text.\n\nHow claims\nwork  \n---\n\nA rule follows:\n\n---\n\n===\n\n    ---\n\n| a |\n|---|\n\nEnd of text\n   ----- \t\n";
+        let (doc, spans) = parse_document_with_spans(text);
+        let blocks: Vec<_> = doc
+            .body
+            .iter()
+            .map(|b| (b.kind, b.level, b.text.as_str(), b.section.as_deref()))
+            .collect();
+        let heading = BlockKind::Heading;
+        let para = BlockKind::Paragraph;
+        assert_eq!(
+            blocks,
+            [
+                (heading, Some(1), "Copyright", Some("Copyright")),
+                (para, None, "Intro text.", Some("Copyright")),
+                (heading, Some(2), "How claims work", Some("How claims work")),
+                (para, None, "A rule follows:", Some("How claims work")),
+                // After a blank line, `---` is a thematic break and `===`
+                // text; neither underlines anything.
+                (para, None, "---", Some("How claims work")),
+                (para, None, "===", Some("How claims work")),
+                // Indented four spaces: not an underline.
+                (para, None, "---", Some("How claims work")),
+                (para, None, "| a |", Some("How claims work")),
+                (heading, Some(2), "End of text", Some("End of text")),
+            ]
+        );
+        // A heading's span is its text, not its underline.
+        let of = |i: usize| &text[spans[i].clone()];
+        assert_eq!(of(0), "Copyright");
+        assert_eq!(of(2), "How claims\nwork  ");
+        assert_eq!(of(8), "End of text");
+        // Shared reading agrees.
+        assert_eq!(parse_document_shared(Arc::new(text.to_string())), doc);
+    }
+
+    #[test]
+    fn setext_underlines_are_only_runs_of_one_character() {
+        for (line, level) in [
+            ("=", Some(1)),
+            ("===  ", Some(1)),
+            ("   -", Some(2)),
+            ("--\t", Some(2)),
+            ("    ---", None),
+            ("-=-", None),
+            ("- -", None),
+            ("--- x", None),
+            ("", None),
+            ("   ", None),
+        ] {
+            assert_eq!(setext_level(line), level, "{line:?}");
+        }
     }
 }

@@ -221,8 +221,9 @@ enum Coverage {
     /// redline reports its neighbours moving. Not a change.
     Realigned,
     /// Outside every block and no text: a line of only (Unicode) whitespace
-    /// such as a lone no-break space, or a table's delimiter row (`|---|`).
-    /// Whitespace and table rules are not words.
+    /// such as a lone no-break space, a table's delimiter row (`|---|`), or
+    /// a Setext heading's underline (`=====` or `-----` under its text).
+    /// Whitespace, table rules and underlines are not words.
     NotText,
     /// In a block redline reports as unchanged.
     Missed,
@@ -265,7 +266,7 @@ impl SideView<'_> {
             let no_text = word
                 .text
                 .chars()
-                .all(|c| c.is_whitespace() || matches!(c, '|' | '-' | ':'));
+                .all(|c| c.is_whitespace() || matches!(c, '|' | '-' | ':' | '='));
             return if no_text {
                 Coverage::NotText
             } else {
