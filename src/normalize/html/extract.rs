@@ -181,10 +181,9 @@ enum Kind {
 /// True for a `<script>` whose type is JSON-LD (`application/ld+json`, in
 /// any case).
 fn is_json_ld(attrs: &[dom_query::Attr]) -> bool {
-    attrs.iter().any(|a| {
-        a.name.local == local_name!("type")
-            && a.value.trim().eq_ignore_ascii_case("application/ld+json")
-    })
+    attrs
+        .iter()
+        .any(|a| a.name.local == local_name!("type") && super::is_json_ld_type(&a.value))
 }
 
 /// True when a JSON-LD script's text (inside a CDATA section or not) is

@@ -256,10 +256,7 @@ impl<'a> Declared<'a> {
                             found.titles.push(node);
                         }
                     }
-                    local_name!("script")
-                        if attr("type")
-                            .is_some_and(|t| t.eq_ignore_ascii_case("application/ld+json")) =>
-                    {
+                    local_name!("script") if attr("type").is_some_and(super::is_json_ld_type) => {
                         found.ld_scripts.push(node);
                     }
                     _ => {}
@@ -465,6 +462,14 @@ mod tests {
         assert_eq!(m.series.as_deref(), Some("Analysis"));
         assert_eq!(m.topics, ["Iran", "Gulf States"]);
         assert_eq!(m.language.as_deref(), Some("en-GB"));
+    }
+
+    #[test]
+    fn json_ld_type_in_any_case_with_spaces_around() {
+        let m = meta(
+            r#"<head><script type=" Application/LD+JSON ">{"@type":"Article","headline":"Padded"}</script></head>"#,
+        );
+        assert_eq!(m.title.as_deref(), Some("Padded"));
     }
 
     #[test]

@@ -253,6 +253,14 @@ impl<const N: usize> LowerWord<N> {
     }
 }
 
+/// True for the `type` of a `<script>` holding JSON-LD structured data:
+/// `application/ld+json` in any case, with any spaces around it. One test
+/// for the metadata reader, which reads such scripts, and the extractor,
+/// which keeps them from the text.
+fn is_json_ld_type(value: &str) -> bool {
+    value.trim().eq_ignore_ascii_case("application/ld+json")
+}
+
 /// The node after `node`'s subtree in document order, within `root`: the
 /// step of the page walks that go without a stack (pruning, metadata).
 fn following<'a>(node: &NodeRef<'a>, root: &NodeRef<'a>) -> Option<NodeRef<'a>> {
