@@ -204,19 +204,48 @@ fn whitespace_chars(bytes: &[u8]) -> usize {
     n
 }
 
+/// A run of text and its count of [`visible`] characters, kept as the run
+/// grows: the clean-up weighs runs against each other again and again as it
+/// merges them, and counting them afresh each time made it quadratic on
+/// long paragraphs.
+#[derive(Debug, Clone, PartialEq, Default)]
+struct Run {
+    text: String,
+    visible: usize,
+}
+
+impl Run {
+    fn new(text: &str) -> Run {
+        Run {
+            text: text.to_string(),
+            visible: visible(text),
+        }
+    }
+
+    fn push(&mut self, other: &Run) {
+        self.text.push_str(&other.text);
+        self.visible += other.visible;
+    }
+
+    fn push_str(&mut self, text: &str) {
+        self.text.push_str(text);
+        self.visible += visible(text);
+    }
+}
+
 /// A piece of the cleaned-up diff: unchanged text, or a change (either side
 /// may be empty, not both).
 #[derive(Debug, Clone, PartialEq)]
 enum Seg {
-    Equal(String),
-    Change { del: String, ins: String },
+    Equal(Run),
+    Change { del: Run, ins: Run },
 }
 
 impl Seg {
     fn size(&self) -> usize {
         match self {
-            Seg::Equal(t) => visible(t),
-            Seg::Change { del, ins } => visible(del).max(visible(ins)),
+            Seg::Equal(t) => t.visible,
+            Seg::Change { del, ins } => del.visible.max(ins.visible),
         }
     }
 }
@@ -228,16 +257,16 @@ fn push(segs: &mut Vec<Seg>, tag: WordTag, text: &str) {
     }
     match (tag, segs.last_mut()) {
         (WordTag::Equal, Some(Seg::Equal(t))) => t.push_str(text),
-        (WordTag::Equal, _) => segs.push(Seg::Equal(text.to_string())),
+        (WordTag::Equal, _) => segs.push(Seg::Equal(Run::new(text))),
         (WordTag::Delete, Some(Seg::Change { del, .. })) => del.push_str(text),
         (WordTag::Insert, Some(Seg::Change { ins, .. })) => ins.push_str(text),
         (WordTag::Delete, _) => segs.push(Seg::Change {
-            del: text.to_string(),
-            ins: String::new(),
+            del: Run::new(text),
+            ins: Run::default(),
         }),
         (WordTag::Insert, _) => segs.push(Seg::Change {
-            del: String::new(),
-            ins: text.to_string(),
+            del: Run::default(),
+            ins: Run::new(text),
         }),
     }
 }
@@ -268,36 +297,50 @@ pub(crate) fn word_diff(old: &str, new: &str, deadline: Option<Instant>) -> Vec<
     }
     slide_to_word_starts(&mut segs);
     absorb_islands(&mut segs);
-    let unchanged: usize = segs
-        .iter()
-        .filter(|s| matches!(s, Seg::Equal(_)))
-        .map(Seg::size)
-        .sum();
-    let longer = visible(old).max(visible(new));
+    // Sizes from the runs' counts: the equal and deleted runs are the old
+    // text, the equal and inserted runs the new one.
+    let (mut unchanged, mut deleted, mut inserted) = (0, 0, 0);
+    for seg in &segs {
+        match seg {
+            Seg::Equal(run) => unchanged += run.visible,
+            Seg::Change { del, ins } => {
+                deleted += del.visible;
+                inserted += ins.visible;
+            }
+        }
+    }
+    let (old_visible, new_visible) = (unchanged + deleted, unchanged + inserted);
+    let longer = old_visible.max(new_visible);
     if longer > 0 && (unchanged as f64) < WHOLE_REPLACEMENT_BELOW * longer as f64 {
         segs = vec![Seg::Change {
-            del: old.to_string(),
-            ins: new.to_string(),
+            del: Run {
+                text: old.to_string(),
+                visible: old_visible,
+            },
+            ins: Run {
+                text: new.to_string(),
+                visible: new_visible,
+            },
         }];
     }
     let mut out = Vec::new();
     for seg in segs {
         match seg {
-            Seg::Equal(text) => out.push(WordOp {
+            Seg::Equal(run) => out.push(WordOp {
                 op: WordTag::Equal,
-                text,
+                text: run.text,
             }),
             Seg::Change { del, ins } => {
-                if !del.is_empty() {
+                if !del.text.is_empty() {
                     out.push(WordOp {
                         op: WordTag::Delete,
-                        text: del,
+                        text: del.text,
                     });
                 }
-                if !ins.is_empty() {
+                if !ins.text.is_empty() {
                     out.push(WordOp {
                         op: WordTag::Insert,
-                        text: ins,
+                        text: ins.text,
                     });
                 }
             }
@@ -318,11 +361,13 @@ fn slide_to_word_starts(segs: &mut [Seg]) {
         else {
             continue;
         };
-        let moving = match (del.is_empty(), ins.is_empty()) {
-            (true, false) => ins,
-            (false, true) => del,
+        // Whitespace moves between runs: their visible counts stay.
+        let moving = match (del.text.is_empty(), ins.text.is_empty()) {
+            (true, false) => &mut ins.text,
+            (false, true) => &mut del.text,
             _ => continue,
         };
+        let next = &mut next.text;
         let ws_len = moving
             .char_indices()
             .find(|(_, c)| !c.is_whitespace())
@@ -340,7 +385,7 @@ fn slide_to_word_starts(segs: &mut [Seg]) {
         if next_ws != ws_len || next[..ws_len] != ws || next.len() == ws_len {
             continue;
         }
-        prev.push_str(&ws);
+        prev.text.push_str(&ws);
         let rotated = format!("{}{}", &moving[ws_len..], ws);
         *moving = rotated;
         next.drain(..ws_len);
@@ -348,10 +393,10 @@ fn slide_to_word_starts(segs: &mut [Seg]) {
 }
 
 /// Whether an unchanged island between two changes should be absorbed.
-fn trivial_island(island: &str, left: &Seg, right: &Seg) -> bool {
-    let size = visible(island);
+fn trivial_island(island: &Run, left: &Seg, right: &Seg) -> bool {
+    let size = island.visible;
     size <= 1
-        || !island.chars().any(is_word_char)
+        || !island.text.chars().any(is_word_char)
         || size * ISLAND_FACTOR <= left.size().min(right.size())
 }
 
@@ -377,10 +422,10 @@ fn absorb_islands(segs: &mut Vec<Seg>) {
                 let Seg::Change { del: d2, ins: i2 } = seg else {
                     unreachable!()
                 };
-                del.push_str(&island);
-                del.push_str(&d2);
-                ins.push_str(&island);
-                ins.push_str(&i2);
+                del.push(&island);
+                del.push(&d2);
+                ins.push(&island);
+                ins.push(&i2);
                 out.push(Seg::Change { del, ins });
                 changed = true;
             } else {
