@@ -721,6 +721,28 @@ mod tests {
         assert_eq!(parse_document_shared(Arc::new(text.to_string())), doc);
     }
 
+    proptest::proptest! {
+        /// Any text reads the same shared or copied, its spans are ordered
+        /// ranges of it, and what it reads as is written and read back as
+        /// the same document.
+        #[test]
+        fn any_text_reads_writes_and_reads_back_the_same(
+            text in "([a-zA-Z\u{e9}\u{a0}\u{200b} ]{0,12}|[-=#>|*+.:1\\ ]{1,4}|\n|  |\t){0,40}"
+        ) {
+            let (doc, spans) = parse_document_with_spans(&text);
+            proptest::prop_assert_eq!(&parse_document_shared(Arc::new(text.clone())), &doc);
+            proptest::prop_assert_eq!(spans.len(), doc.body.len());
+            for pair in spans.windows(2) {
+                proptest::prop_assert!(pair[0].end <= pair[1].start, "{:?}", spans);
+            }
+            for span in &spans {
+                proptest::prop_assert!(text.get(span.clone()).is_some(), "{:?}", span);
+            }
+            let written = document_to_markdown(&doc);
+            proptest::prop_assert_eq!(parse_document(&written), doc, "written as {:?}", written);
+        }
+    }
+
     #[test]
     fn setext_underlines_are_only_runs_of_one_character() {
         for (line, level) in [
