@@ -34,6 +34,7 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, VecDeque};
 use std::hash::BuildHasher;
 use std::ops::Range;
+use std::rc::Rc;
 use std::time::Instant;
 
 use hashbrown::HashTable;
@@ -153,7 +154,16 @@ struct Engine<'a> {
     /// Word bags, filled only for blocks left unmatched by stages 1 and 2.
     old_bags: Bags,
     new_bags: Bags,
+    /// The last candidate search: the free blocks it was given and what it
+    /// found. On a rewritten document the split stage and the one stretch
+    /// between the ends ask for the same blocks, and the search is a large
+    /// part of the work.
+    last_candidates: Option<(Vec<usize>, Vec<usize>, Candidates)>,
 }
+
+/// Candidate `(old, new)` pairs from one search, shared by the stages that
+/// ask for the same blocks.
+type Candidates = Rc<Vec<(usize, usize)>>;
 
 /// Blocks per side from which the two sides' keys are computed on two
 /// threads: keying is the engine's largest single cost on big documents.
@@ -325,6 +335,7 @@ impl<'a> Engine<'a> {
             units: Vec::with_capacity(old.len().min(new.len())),
             old_bags: Bags::default(),
             new_bags: Bags::default(),
+            last_candidates: None,
         }
     }
 
@@ -460,7 +471,7 @@ impl<'a> Engine<'a> {
     }
 
     /// Candidate `(old, new)` pairs of the same kind with non-empty bags.
-    fn candidates(&self, olds: &[usize], news: &[usize]) -> Vec<(usize, usize)> {
+    fn candidates(&mut self, olds: &[usize], news: &[usize]) -> Candidates {
         let olds: Vec<usize> = olds
             .iter()
             .copied()
@@ -471,10 +482,19 @@ impl<'a> Engine<'a> {
             .copied()
             .filter(|&n| self.is_free(Side::New, n) && !self.new_bags[n].is_empty())
             .collect();
-        candidate_pairs(&olds, &news, &self.old_bags, &self.new_bags)
-            .into_iter()
-            .filter(|&(o, n)| self.old[o].kind == self.new[n].kind)
-            .collect()
+        // Bags do not change once computed: the same blocks give the same
+        // candidates.
+        if let Some((o, n, found)) = &self.last_candidates
+            && *o == olds
+            && *n == news
+        {
+            return Rc::clone(found);
+        }
+        let mut found = candidate_pairs(&olds, &news, &self.old_bags, &self.new_bags);
+        found.retain(|&(o, n)| self.old[o].kind == self.new[n].kind);
+        let found = Rc::new(found);
+        self.last_candidates = Some((olds, news, Rc::clone(&found)));
+        found
     }
 
     /// Stage 3a: splits and merges among all unmatched blocks.
@@ -502,8 +522,8 @@ impl<'a> Engine<'a> {
         // Words in common, once per candidate for both directions.
         let cands: Vec<(usize, usize, usize)> = self
             .candidates(&olds, &news)
-            .into_iter()
-            .map(|(o, n)| (o, n, common(&self.old_bags[o], &self.new_bags[n])))
+            .iter()
+            .map(|&(o, n)| (o, n, common(&self.old_bags[o], &self.new_bags[n])))
             .collect();
         let mut groups = self.group_candidates(&cands, Side::Old);
         groups.extend(self.group_candidates(&cands, Side::New));
@@ -629,11 +649,11 @@ impl<'a> Engine<'a> {
         }
         let mut scored: Vec<(f64, usize, usize)> = self
             .candidates(&olds, &news)
-            .into_iter()
-            .filter(|&(o, n)| {
+            .iter()
+            .filter(|&&(o, n)| {
                 dice_bound(&self.old_bags[o], &self.new_bags[n]) >= MOVE_MIN_SIMILARITY
             })
-            .map(|(o, n)| (dice(&self.old_bags[o], &self.new_bags[n]), o, n))
+            .map(|&(o, n)| (dice(&self.old_bags[o], &self.new_bags[n]), o, n))
             .filter(|&(s, _, _)| s >= MOVE_MIN_SIMILARITY)
             .collect();
         scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
