@@ -686,7 +686,7 @@ mod tests {
 
     #[test]
     fn setext_headings_read_as_headings() {
-        let text = "Copyright\n=========\n\nIntro text.\n\nHow claims\nwork  \n---\n\nA rule follows:\n\n---\n\n===\n\n    ---\n\n| a |\n|---|\n\nEnd of text\n   ----- \t\n";
+        let text = "Copyright\n=========\n\nIntro text.\n\nHow claims\nwork  \n---\n\nA rule follows:\n\n---\n\n===\n\nNot a title\n    ---\n\n| a |\n|---|\n\nEnd of text\n   ----- \t\n";
         let (doc, spans) = parse_document_with_spans(text);
         let blocks: Vec<_> = doc
             .body
@@ -706,8 +706,8 @@ mod tests {
                 // text; neither underlines anything.
                 (para, None, "---", Some("How claims work")),
                 (para, None, "===", Some("How claims work")),
-                // Indented four spaces: not an underline.
-                (para, None, "---", Some("How claims work")),
+                // Indented four spaces: not an underline, but more text.
+                (para, None, "Not a title ---", Some("How claims work")),
                 (para, None, "| a |", Some("How claims work")),
                 (heading, Some(2), "End of text", Some("End of text")),
             ]
