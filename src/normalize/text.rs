@@ -28,7 +28,7 @@ use std::collections::HashSet;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::dates::parse_date;
-use super::matcher::LineRegex;
+use super::html::meta::strip_title_suffix;
 use super::profile::{Pattern, Profile, TextRules};
 use crate::document::{
     Block, BlockKind, Document, Meta, RelatedItem, assign_sections, collapse_whitespace,
@@ -63,8 +63,9 @@ pub fn normalize_text(text: &str, profile: &Profile) -> Document {
         return Document::default();
     };
 
-    let title = strip_suffix(
+    let title = strip_title_suffix(
         &collapse_whitespace(lines[first]),
+        None,
         rules.title_suffix.as_deref(),
     );
     let headline = (first + 1..lines.len())
@@ -108,13 +109,6 @@ pub fn normalize_text(text: &str, profile: &Profile) -> Document {
         body,
         related,
         ..Document::default()
-    }
-}
-
-fn strip_suffix(title: &str, suffix: Option<&LineRegex>) -> String {
-    match suffix.and_then(|re| re.find(title)) {
-        Some(m) if m.start > 0 => title[..m.start].trim_end().to_string(),
-        _ => title.to_string(),
     }
 }
 
