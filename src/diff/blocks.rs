@@ -497,6 +497,20 @@ impl<'a> Engine<'a> {
         found
     }
 
+    /// The candidates whose word bags are at least `min` alike ([`dice`]),
+    /// most alike first, then by old and new block. (Pairs whose sizes
+    /// alone keep them under `min` are not compared word by word.)
+    fn similar_pairs(&self, cands: &[(usize, usize)], min: f64) -> Vec<(usize, usize)> {
+        let mut scored: Vec<(f64, usize, usize)> = cands
+            .iter()
+            .filter(|&&(o, n)| dice_bound(&self.old_bags[o], &self.new_bags[n]) >= min)
+            .map(|&(o, n)| (dice(&self.old_bags[o], &self.new_bags[n]), o, n))
+            .filter(|&(s, _, _)| s >= min)
+            .collect();
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+        scored.into_iter().map(|(_, o, n)| (o, n)).collect()
+    }
+
     /// Stage 3a: splits and merges among all unmatched blocks.
     ///
     /// Not limited to one stretch: which stretch a split lands in depends on
@@ -548,17 +562,7 @@ impl<'a> Engine<'a> {
         let cands = self.candidates(olds, news);
         // Pairs accepted so far, old → new, to keep the pairing monotone.
         let mut placed: BTreeMap<usize, usize> = BTreeMap::new();
-        let mut scored: Vec<(f64, usize, usize)> = cands
-            .iter()
-            .filter(|&&(o, n)| self.is_free(Side::Old, o) && self.is_free(Side::New, n))
-            .filter(|&&(o, n)| {
-                dice_bound(&self.old_bags[o], &self.new_bags[n]) >= PAIR_MIN_SIMILARITY
-            })
-            .map(|&(o, n)| (dice(&self.old_bags[o], &self.new_bags[n]), o, n))
-            .filter(|&(s, _, _)| s >= PAIR_MIN_SIMILARITY)
-            .collect();
-        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
-        for (_, o, n) in scored {
+        for (o, n) in self.similar_pairs(&cands, PAIR_MIN_SIMILARITY) {
             if !self.is_free(Side::Old, o) || !self.is_free(Side::New, n) {
                 continue;
             }
@@ -647,17 +651,8 @@ impl<'a> Engine<'a> {
         if olds.is_empty() || news.is_empty() {
             return;
         }
-        let mut scored: Vec<(f64, usize, usize)> = self
-            .candidates(&olds, &news)
-            .iter()
-            .filter(|&&(o, n)| {
-                dice_bound(&self.old_bags[o], &self.new_bags[n]) >= MOVE_MIN_SIMILARITY
-            })
-            .map(|&(o, n)| (dice(&self.old_bags[o], &self.new_bags[n]), o, n))
-            .filter(|&(s, _, _)| s >= MOVE_MIN_SIMILARITY)
-            .collect();
-        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
-        for (_, o, n) in scored {
+        let cands = self.candidates(&olds, &news);
+        for (o, n) in self.similar_pairs(&cands, MOVE_MIN_SIMILARITY) {
             if self.is_free(Side::Old, o) && self.is_free(Side::New, n) {
                 self.add(Shape::Pair, o..o + 1, n..n + 1);
             }
