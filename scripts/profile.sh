@@ -23,14 +23,19 @@ what=${1:-diff}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
+# Builds the release binary and writes the large pair into $work. The
+# example first, then the binary on its own: built in one command with an
+# example, the binary gets the features the dev-dependencies turn on in
+# shared crates, and is not the binary a user builds.
+large_pair_and_binary() {
+  cargo build --release --locked -q --example make_large_pair
+  cargo build --release --locked -q --bin redline
+  target/release/examples/make_large_pair "$work" >/dev/null
+}
+
 case "$what" in
   stat)
-    # The example first, then the binary on its own: built in one command
-    # with an example, the binary gets the features the dev-dependencies
-    # turn on in shared crates, and is not the binary a user builds.
-    cargo build --release --locked -q --example make_large_pair
-    cargo build --release --locked -q --bin redline
-    target/release/examples/make_large_pair "$work" >/dev/null
+    large_pair_and_binary
     # Copies, as installed (see bench-large.sh).
     cp target/release/redline "$work/redline"
     bins=("$work/redline")
@@ -50,12 +55,7 @@ case "$what" in
     exit 0
     ;;
   startup)
-    # The example first, then the binary on its own: built in one command
-    # with an example, the binary gets the features the dev-dependencies
-    # turn on in shared crates, and is not the binary a user builds.
-    cargo build --release --locked -q --example make_large_pair
-    cargo build --release --locked -q --bin redline
-    target/release/examples/make_large_pair "$work" >/dev/null
+    large_pair_and_binary
     cp target/release/redline "$work/pie"
     # The same code, linked as a fixed-address executable; then the usual
     # link again, so target/release/redline is what the build makes.
@@ -76,12 +76,7 @@ case "$what" in
     exit 0
     ;;
   diff)
-    # The example first, then the binary on its own: built in one command
-    # with an example, the binary gets the features the dev-dependencies
-    # turn on in shared crates, and is not the binary a user builds.
-    cargo build --release --locked -q --example make_large_pair
-    cargo build --release --locked -q --bin redline
-    target/release/examples/make_large_pair "$work" >/dev/null
+    large_pair_and_binary
     perf record -q -F 2000 --call-graph dwarf -o "$work/perf.data" \
       target/release/redline diff "$work/old.md" "$work/new.md" --format json >/dev/null 2>&1 || true
     ;;
